@@ -1,0 +1,2 @@
+"""scenarios: agent-based scenario modelling of international politics."""
+__version__ = "0.1.0"

@@ -1,0 +1,766 @@
+"""The model's rules, each written once as a function of arrays with any leading batch shape.
+
+Shapes: ``(..., N)`` for a value per actor, ``(..., N, N)`` for a directed dyad (row = sender,
+supplier or escalating state; column = target or recipient). A decision rule is elementwise in
+(row, column), so it gives the same numbers whether it is called on one agent's row, shape
+``(..., 1, N)``, inside :class:`scenarios.StateAgent`, or on every row of a block of runs at once
+in the batched engine. Parameters may be Python floats or arrays that broadcast against the
+leading batch shape followed by the actor axes (see :func:`scenarios.dynamics.param_view`).
+
+Equations, the report driver each rule encodes and the published model it follows are in
+``docs/model.md``; the section names below match it.
+
+This module may import numpy and scipy only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import expit
+
+__all__ = [
+    "ARMS_PER_KCONT",
+    "RUNGS",
+    "SANCTION_OUTCOMES",
+    "affinity_from_alignment",
+    "alignment_update",
+    "affinity_update",
+    "arms_allocation",
+    "bloc_partition",
+    "capacity_scale",
+    "classify",
+    "deterrence",
+    "econ_update",
+    "effective_poles",
+    "escalation_move",
+    "escalation_pressure",
+    "food_update",
+    "front_update",
+    "hostility",
+    "leakage",
+    "munitions_shortfall",
+    "pact_trigger",
+    "polarization",
+    "sanction_bite",
+    "sanction_game",
+    "sigmoid",
+    "support_norm",
+    "tech_transfer",
+    "threat_motive",
+    "vote_draw",
+    "vote_probabilities",
+    "willingness",
+]
+
+Array = NDArray[np.float64]
+Float = float | Array
+
+#: The escalation ladder, condensed from Kahn (1965) to eight rungs.
+RUNGS: tuple[str, ...] = (
+    "normal relations",
+    "diplomatic crisis",
+    "economic coercion",
+    "military signalling",
+    "proxy war",
+    "conventional war",
+    "limited nuclear use",
+    "general nuclear war",
+)
+#: Rung at which two states are at war, and the first nuclear rung.
+WAR_RUNG, NUCLEAR_RUNG = 5, 6
+
+#: Codes of :func:`sanction_game`: no threat, target concedes, imposed, sender backs down.
+SANCTION_OUTCOMES: tuple[str, ...] = ("none", "concede", "imposed", "backdown")
+
+#: Million shells carried per thousand containers is the parameter ``shells_per_container``.
+ARMS_PER_KCONT = "shells_per_container"
+
+
+def sigmoid(z: Any) -> Any:
+    """Logistic function, ``1 / (1 + exp(-z))``, exact at large ``|z|``.
+
+    Examples
+    --------
+    >>> float(sigmoid(0.0))
+    0.5
+    """
+    return expit(z)
+
+
+class _Bcast:
+    """Attribute view of parameters reshaped to broadcast against arrays of ``ndim`` dims.
+
+    A parameter that varies across runs has the batch shape ``(B,)``; against a dyadic array
+    ``(B, N, N)`` it must become ``(B, 1, 1)``. Scalars pass through unchanged.
+    """
+
+    __slots__ = ("_nd", "_p")
+
+    def __init__(self, p: Any, like: Any) -> None:
+        self._p = p
+        self._nd = np.ndim(like)
+
+    def __getattr__(self, name: str) -> Any:
+        return _bc(getattr(self._p, name), self._nd)
+
+
+def _bc(v: Any, nd: int) -> Any:
+    """Reshape a batch-shaped parameter to broadcast against an array of ``nd`` dims."""
+    if isinstance(v, np.ndarray) and v.ndim:
+        return v.reshape(v.shape + (1,) * (nd - v.ndim))
+    return v
+
+
+def _col(v: Any) -> Any:
+    """Turn a per-actor array ``(..., N)`` into a column ``(..., N, 1)`` (the row actor)."""
+    return np.asarray(v)[..., :, None]
+
+
+def _row(v: Any) -> Any:
+    """Turn a per-actor array ``(..., N)`` into a row ``(..., 1, N)`` (the column actor)."""
+    return np.asarray(v)[..., None, :]
+
+
+# --------------------------------------------------------------------------- perception
+
+
+def hostility(affinity: Array, at_war: Array) -> Array:
+    """Hostility in [0, 1]: negative affinity, and 1 between states at war.
+
+    Examples
+    --------
+    >>> hostility(np.array([[1.0, -0.4], [-0.4, 1.0]]), np.zeros((2, 2))).tolist()
+    [[0.0, 0.4], [0.4, 0.0]]
+    """
+    return np.maximum(np.maximum(-affinity, 0.0), at_war.astype(np.float64))
+
+
+def leakage(
+    sanctions: Array,
+    affinity: Array,
+    gdp_share: Array,
+    outlet: Array,
+    leakage_max: Float,
+    leakage_gain: Float,
+) -> Array:
+    """Share of the bite of sanctions on each target that friendly third parties offset.
+
+    ``leak_j = leakage_max * (1 - exp(-gain * sum_k [k does not sanction j] * max(A_kj, 0)
+    * gdp_share_k * outlet_k))`` where ``outlet_k`` scales actor k's readiness to absorb a
+    sanctioned partner's trade (China's lever).
+
+    Examples
+    --------
+    >>> S = np.zeros((2, 2)); A = np.array([[1.0, 0.5], [0.5, 1.0]])
+    >>> round(float(leakage(S, A, np.array([0.2, 0.0]), np.ones(2), 0.8, 10.0)[1]), 4)
+    0.5057
+    """
+    n = affinity.shape[-1]
+    offdiag = 1.0 - np.eye(n)
+    friendly = np.maximum(affinity, 0.0) * (sanctions <= 0.0) * offdiag
+    weight = (friendly * _col(gdp_share * outlet)).sum(axis=-2)
+    nd = np.ndim(weight)
+    return _bc(leakage_max, nd) * (1.0 - np.exp(-_bc(leakage_gain, nd) * weight))
+
+
+def sanction_bite(
+    sanctions: Array,
+    dependence: Array,
+    leak: Array,
+    un_level: Array,
+    un_comply: Array,
+) -> Array:
+    """Bite per target: enforced, unleaked share of its economy cut off, shape ``(..., N)``.
+
+    Unilateral sanctions from i on j cut ``S_ij`` of j's dependence ``D_ji`` on i; a UN
+    regime on j at enforcement ``un_level_j`` cuts ``un_level_j`` of j's dependence on every
+    state that complies. Third-party leakage offsets a share ``leak_j`` of the total.
+
+    Examples
+    --------
+    >>> S = np.array([[0.0, 0.5], [0.0, 0.0]]); D = np.array([[0.0, 0.1], [0.4, 0.0]])
+    >>> sanction_bite(S, D, np.zeros(2), np.zeros(2), np.zeros((2, 2))).tolist()
+    [0.0, 0.2]
+    """
+    dep_t = np.swapaxes(dependence, -1, -2)  # [i, j] = D_ji, j's dependence on i
+    unilateral = (sanctions * dep_t).sum(axis=-2)
+    un = un_level * (un_comply * dep_t).sum(axis=-2)
+    return np.minimum(unilateral + un, 1.0) * (1.0 - leak)
+
+
+def deterrence(
+    warheads: Array, pact: Array, extended: Float, umbrella: Array
+) -> Array:
+    """Nuclear deterrence that each column actor j opposes to each row actor i, in [0, 1].
+
+    ``deter_ij = log1p(w_j + extended * umbrella_j * sum_k P_jk w_k) / log1p(5000)``,
+    capped at 1: a state's own warheads plus its allies' (a credibility-discounted umbrella).
+    ``umbrella_j`` multiplies the extended part (the US posture lever for South Korea and
+    Japan). Five thousand warheads (the US or Russian stockpile) give full deterrence.
+
+    Examples
+    --------
+    >>> w = np.array([5000.0, 0.0]); P = np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> deterrence(w, P, 1.0, np.ones(2)).round(3).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    n = warheads.shape[-1]
+    allied = (pact * (1.0 - np.eye(n)) * _row(warheads)).sum(axis=-1)
+    total = warheads + _bc(extended, np.ndim(allied)) * umbrella * allied
+    d = np.minimum(np.log1p(total) / np.log1p(5000.0), 1.0)
+    return np.broadcast_to(_row(d), pact.shape)
+
+
+def pact_trigger(pact: Array, at_war: Array, attacked: Array, front: Array) -> Array:
+    """Whether a defence commitment calls row actor i to fight column actor j, in {0, 1}.
+
+    i is called when some ally k (``P_ik``) is at war with j and either j attacked k or k is
+    losing ground (front position ``front_kj < -0.2``): the Russia-DPRK treaty's Article 4
+    case, and how the 2024 Kursk fighting drew DPRK troops in.
+
+    Examples
+    --------
+    >>> P = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]], float)
+    >>> W = np.array([[0, 0, 0], [0, 0, 1], [0, 1, 0]], float)
+    >>> att = np.array([[0, 0, 0], [0, 0, 0], [0, 1, 0]], float)  # 2 attacked 1
+    >>> pact_trigger(P, W, att, np.zeros((3, 3)))[0].tolist()
+    [0.0, 0.0, 1.0]
+    """
+    n = pact.shape[-1]
+    called = at_war * np.maximum(np.swapaxes(attacked, -1, -2), front < -0.2)  # [k, j]
+    p = pact * (1.0 - np.eye(n))
+    trig = (p[..., :, :, None] * called[..., None, :, :]).max(axis=-2)  # max over k
+    return trig * (1.0 - np.eye(n)) * (1.0 - at_war)
+
+
+def munitions_shortfall(
+    stock: Array, production: Array, consumption: Array, at_war_any: Array
+) -> Array:
+    """Monthly munitions a belligerent lacks: ``war * max(cons - prod - stock / 12, 0)``.
+
+    A stock that covers a year of the gap removes the need; million shells per month.
+
+    Examples
+    --------
+    >>> munitions_shortfall(np.array([1.2]), np.array([0.1]), np.array([0.3]), np.array([1.0]))
+    array([0.1])
+    """
+    return at_war_any * np.maximum(consumption - production - stock / 12.0, 0.0)
+
+
+def affinity_from_alignment(alignment: Array, scale: Float) -> Array:
+    """Affinity implied by alignment distance: ``clip(1 - |x_i - x_j| / scale, -1, 1)``.
+
+    Examples
+    --------
+    >>> affinity_from_alignment(np.array([2.2, -0.6]), 1.4).round(2).tolist()
+    [[1.0, -1.0], [-1.0, 1.0]]
+    """
+    d = np.abs(_col(alignment) - _row(alignment))
+    return np.clip(1.0 - d / _bc(scale, d.ndim), -1.0, 1.0)
+
+
+def support_norm(containers: Array, reference: Float = 1.0) -> Array:
+    """Normalised support in [0, 1): ``1 - exp(-containers / reference)``.
+
+    Examples
+    --------
+    >>> float(support_norm(np.array(0.0)))
+    0.0
+    """
+    return 1.0 - np.exp(-np.maximum(containers, 0.0) / _bc(reference, np.ndim(containers)))
+
+
+# ----------------------------------------------------------------------------- decisions
+
+
+def threat_motive(
+    hostility_: Array,
+    violation: Array,
+    dependence: Array,
+    multiplier: Array,
+    p: Any,
+) -> Array:
+    """A sender's motive (logit scale) to threaten sanctions on a target.
+
+    ``m_ij = b0 + bH H_ij + bV v_j - bD D_ij + log(multiplier_i)``: hostility and the
+    target's violation raise it, the sender's own dependence on the target lowers it, and
+    the sender's lever (Western sanctions) shifts it.
+    """
+    mult = np.log(np.maximum(multiplier, 1e-9))
+    p = _Bcast(p, hostility_)
+    return (
+        p.threat_motive_intercept
+        + p.threat_motive_hostility * hostility_
+        + p.threat_motive_violation * violation
+        - p.threat_motive_dependence * dependence
+        + mult
+    )
+
+
+def sanction_game(
+    motive: Array,
+    bite: Array,
+    eligible: Array,
+    u_threat: Array,
+    u_concede: Array,
+    u_impose: Array,
+    p: Any,
+) -> NDArray[np.int8]:
+    """One round of the sanction threat game (TIES structure), codes of SANCTION_OUTCOMES.
+
+    The sender threatens with probability ``threat_rate * sigmoid(motive)``; the target
+    concedes with ``sigmoid(concede_intercept + concede_bite * bite)``; if it resists, the
+    sender imposes with ``sigmoid(impose_intercept + impose_motive * motive)`` or backs
+    down. ``eligible`` is 0 where a game cannot start (sanctions already in force, self).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> p = NS(threat_rate=1.0, concede_intercept=0.0, concede_bite=0.0, impose_intercept=0.0,
+    ...        impose_motive=0.0)
+    >>> m = np.full(4, 50.0); one = np.ones(4)
+    >>> sanction_game(m, 0 * one, one, 0 * one, np.array([.2, .7, .7, .7]),
+    ...               np.array([0, .2, .7, .7]), p).tolist()
+    [1, 2, 3, 3]
+    """
+    p = _Bcast(p, motive)
+    threat = eligible.astype(bool) & (u_threat < p.threat_rate * sigmoid(motive))
+    concede = u_concede < sigmoid(p.concede_intercept + p.concede_bite * bite)
+    impose = u_impose < sigmoid(p.impose_intercept + p.impose_motive * motive)
+    out = np.where(concede, 1, np.where(impose, 2, 3))
+    return np.where(threat, out, 0).astype(np.int8)
+
+
+def willingness(
+    affinity: Array, need: Array, reciprocity: Array, intercept: Float, p: Any
+) -> Array:
+    """Willingness in [0, 1] of a supplier to support a recipient (logit in affinity, need,
+    reciprocity).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> p = NS(support_affinity=1.0, support_need=1.0, support_reciprocity=1.0)
+    >>> float(willingness(np.array(0.0), np.array(0.0), np.array(0.0), 0.0, p))
+    0.5
+    """
+    p = _Bcast(p, affinity)
+    return sigmoid(
+        _bc(intercept, np.ndim(affinity))
+        + p.support_affinity * affinity
+        + p.support_need * need
+        + p.support_reciprocity * reciprocity
+    )
+
+
+def arms_allocation(
+    will: Array, exportable: Array, shortfall: Array
+) -> Array:
+    """Munitions a supplier (row) sends each recipient (column), million shells per month.
+
+    Each recipient is offered ``will_ij * shortfall_j``; when the offers exceed what the
+    supplier can export, all are scaled down in proportion, so the row sum never exceeds
+    ``exportable_i``.
+
+    Examples
+    --------
+    >>> arms_allocation(np.array([[0.0, 1.0, 1.0]]), np.array([0.3]),
+    ...                 np.array([0.0, 0.4, 0.2])).round(3).tolist()
+    [[0.0, 0.2, 0.1]]
+    """
+    offer = will * _row(shortfall)
+    total = offer.sum(axis=-1, keepdims=True)
+    cap = _col(exportable)
+    scale = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
+    return offer * scale
+
+
+def capacity_scale(containers: Array, capacity: Array) -> Array:
+    """Scale factor per directed link so that both directions together fit the capacity.
+
+    ``capacity`` is symmetric (thousand containers per month, both directions together);
+    the factor is ``min(1, cap_ij / (c_ij + c_ji))``, the same for both directions.
+
+    Examples
+    --------
+    >>> c = np.array([[0.0, 2.0], [1.0, 0.0]]); cap = np.array([[np.inf, 1.5], [1.5, np.inf]])
+    >>> capacity_scale(c, cap).tolist()
+    [[1.0, 0.5], [0.5, 1.0]]
+    """
+    both = containers + np.swapaxes(containers, -1, -2)
+    return np.where(both > capacity, capacity / np.maximum(both, 1e-300), 1.0)
+
+
+def tech_transfer(
+    will: Array, tech: Array, guard: Array, rate: Float
+) -> Array:
+    """Technology each recipient gains, shape ``(..., N, K)``, from all suppliers.
+
+    ``gain_jk = sum_i rate * will_ij * guard_k * max(T_ik - T_jk, 0)``, and the recipient
+    never passes the best supplier's level: ``T_jk + gain_jk <= max(T_jk, max_i T_ik)``
+    over its willing suppliers.
+
+    Examples
+    --------
+    >>> T = np.array([[0.8, 0.8], [0.2, 0.0]])  # 2 actors x 2 domains
+    >>> W = np.array([[0.0, 1.0], [0.0, 0.0]])
+    >>> tech_transfer(W, T, np.array([1.0, 0.5]), 0.5).round(3).tolist()
+    [[0.0, 0.0], [0.3, 0.2]]
+    """
+    gap = np.maximum(tech[..., :, None, :] - tech[..., None, :, :], 0.0)  # [i, j, k]
+    gain = (_bc(rate, gap.ndim) * will[..., :, :, None] * gap * guard).sum(axis=-3)
+    ceiling = np.where(will[..., :, :, None] > 0, tech[..., :, None, :], 0.0).max(axis=-3)
+    room = np.maximum(np.maximum(ceiling, tech) - tech, 0.0)
+    return np.minimum(gain, room)
+
+
+def escalation_pressure(
+    hostility_: Array,
+    at_war: Array,
+    trigger: Array,
+    rung: Array,
+    rung_t: Array,
+    dcap: Array,
+    deter: Array,
+    offer: Array,
+    p: Any,
+) -> Array:
+    """Escalation pressure (logit) of row actor i toward column actor j.
+
+    ``pi_ij = b0 + bH H_ij + bW W_ij + bP trig_ij + bR max(E_ji - E_ij, 0) + bC dcap_ij
+    - bD deter_ij - bO offer_ij``.
+    """
+    p = _Bcast(p, hostility_)
+    return (
+        p.escalation_intercept
+        + p.escalation_hostility * hostility_
+        + p.escalation_war * at_war
+        + p.escalation_pact * trigger
+        + p.escalation_reciprocity * np.maximum(rung_t - rung, 0)
+        + p.escalation_capability * dcap
+        - p.escalation_deterrence * deter
+        - p.escalation_offer * offer
+    )
+
+
+def escalation_move(
+    rung: NDArray[np.int8],
+    rung_t: NDArray[np.int8],
+    pressure: Array,
+    nuclear: Array,
+    at_war: Array,
+    u: Array,
+    p: Any,
+) -> NDArray[np.int8]:
+    """New rung of row actor i toward column actor j on the ladder (one step at most).
+
+    Up one rung with probability ``up_rate * sigmoid(pi)``, where crossing into nuclear use
+    subtracts ``nuclear_threshold`` from ``pi`` unless j has already used nuclear weapons on
+    i; down one rung with ``down_rate * sigmoid(-pi)``. Only nuclear-armed states reach the
+    nuclear rungs; states at war stay at or above the war rung; a state never stands below 0
+    or above 7.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> p = NS(escalation_up_rate=1.0, escalation_down_rate=1.0, nuclear_threshold=100.0)
+    >>> E = np.array([5, 5, 2], np.int8); z = np.zeros(3, np.int8)
+    >>> escalation_move(E, z, np.array([50.0, 50.0, -50.0]), np.array([1.0, 0.0, 1.0]),
+    ...                 np.array([1.0, 1.0, 0.0]), np.array([0.5, 0.5, 0.5]), p).tolist()
+    [5, 5, 1]
+    """
+    p = _Bcast(p, pressure)
+    taboo = (rung == WAR_RUNG) & (rung_t < NUCLEAR_RUNG)
+    p_up = p.escalation_up_rate * sigmoid(pressure - p.nuclear_threshold * taboo)
+    p_down = p.escalation_down_rate * sigmoid(-pressure)
+    up = u < p_up
+    down = u > 1.0 - p_down
+    new = rung + up.astype(np.int8) - (down & ~up).astype(np.int8)
+    top = np.where(nuclear > 0, len(RUNGS) - 1, WAR_RUNG)
+    floor = np.where(at_war > 0, WAR_RUNG, 0)
+    return np.clip(new, floor, top).astype(np.int8)
+
+
+def vote_probabilities(alignment: Array, shift: Float, p: Any) -> Array:
+    """Probabilities of (no, abstain, yes) on a resolution, stacked on a last axis of 3.
+
+    Ordered logit: ``P(yes) = sigmoid(k (x - shift) - c_hi)``, ``P(no) = sigmoid(c_lo -
+    k (x - shift))``; ``shift`` > 0 is a harsher text than UNGA 68/262 (the calibration case).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> p = NS(vote_slope=1.0, vote_cut_no=-1.0, vote_cut_yes=1.0)
+    >>> vote_probabilities(np.array([0.0]), 0.0, p).round(3).tolist()
+    [[0.269, 0.462, 0.269]]
+    """
+    p = _Bcast(p, alignment)
+    z = p.vote_slope * (alignment - _bc(shift, np.ndim(alignment)))
+    p_yes = sigmoid(z - p.vote_cut_yes)
+    p_no = sigmoid(p.vote_cut_no - z)
+    p_abs = np.maximum(1.0 - p_yes - p_no, 0.0)
+    return np.stack([p_no, p_abs, p_yes], axis=-1)
+
+
+def vote_draw(probs: Array, u: Array) -> NDArray[np.int8]:
+    """Votes -1 (no), 0 (abstain), +1 (yes) drawn from :func:`vote_probabilities`.
+
+    Examples
+    --------
+    >>> vote_draw(np.array([[0.2, 0.3, 0.5]] * 3), np.array([0.1, 0.4, 0.9])).tolist()
+    [-1, 0, 1]
+    """
+    no = u < probs[..., 0]
+    yes = u >= 1.0 - probs[..., 2]
+    return np.where(no, -1, np.where(yes, 1, 0)).astype(np.int8)
+
+
+# ---------------------------------------------------------------------------- resolution
+
+
+def alignment_update(
+    alignment: Array,
+    anchor: Array,
+    stubbornness: Array,
+    affinity: Array,
+    weight: Array,
+    received: Array,
+    sanctioned: Array,
+    p: Any,
+    bounds: tuple[float, float] = (-4.0, 4.0),
+) -> Array:
+    """Friedkin-Johnsen step with support pulls, sanction pushes and a landscape term.
+
+    ``z_i = x_i + a_L sum_j c_j A_ij (x_j - x_i) / sum_j c_j + a_Y sum_j y_ji (x_j - x_i)
+    - a_S sum_j S_ji (x_j - x_i)`` and ``x_i' = s_i x_i(0) + (1 - s_i) z_i``, clipped to
+    the ideal-point range. ``c`` is capability (the landscape "size" of Axelrod & Bennett
+    1993), ``y_ji`` normalised support received from j, ``S_ji`` sanctions suffered from j.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> p = NS(alignment_peer=0.0, alignment_support=0.5, alignment_sanction=0.0)
+    >>> x = np.array([0.0, 1.0]); Y = np.array([[0.0, 1.0], [0.0, 0.0]])  # 0 supplies 1
+    >>> alignment_update(x, x, np.zeros(2), np.eye(2), np.ones(2), Y, 0 * Y, p).tolist()
+    [0.0, 0.5]
+    """
+    p = _Bcast(p, alignment)
+    n = alignment.shape[-1]
+    off = 1.0 - np.eye(n)
+    diff = _row(alignment) - _col(alignment)  # [i, j] = x_j - x_i
+    w = _row(weight) * off
+    peer = (w * affinity * diff).sum(axis=-1) / np.maximum(w.sum(axis=-1), 1e-300)
+    pull = (np.swapaxes(received, -1, -2) * diff).sum(axis=-1)
+    push = (np.swapaxes(sanctioned, -1, -2) * diff).sum(axis=-1)
+    z = alignment + p.alignment_peer * peer + p.alignment_support * pull
+    z = z - p.alignment_sanction * push
+    new = stubbornness * anchor + (1.0 - stubbornness) * z
+    return np.clip(new, bounds[0], bounds[1])
+
+
+def affinity_update(
+    affinity: Array,
+    implied: Array,
+    exchanged: Array,
+    sanctioned: Array,
+    at_war: Array,
+    p: Any,
+) -> Array:
+    """Affinity step: relaxation, structural balance, support, sanctions and war.
+
+    ``A' = clip(A + r (A* - A) + mu (A A / N - A diag) + gY (Y + Y^T) - gS (S + S^T)
+    - gW W, -1, 1)`` with unit diagonal, where ``A*`` is the affinity implied by alignment
+    (plus alliances) and ``(A A)_ij / N`` the structural-balance term of Marvel et al. (2011):
+    "the friend of my enemy is my enemy".
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> p = NS(affinity_relax=0.0, balance_rate=1.0, affinity_support=0.0,
+    ...        affinity_sanction=0.0, affinity_war=0.0)
+    >>> A = np.array([[1, 1, -1], [1, 1, 0], [-1, 0, 1]], float)
+    >>> z = np.zeros((3, 3))
+    >>> float(affinity_update(A, A, z, z, z, p)[1, 2])  # friend (0) of my enemy (2)...
+    -0.3333333333333333
+    """
+    p = _Bcast(p, affinity)
+    n = affinity.shape[-1]
+    eye = np.eye(n)
+    off = affinity * (1.0 - eye)
+    balance = (off @ off) / n
+    sym = lambda m: m + np.swapaxes(m, -1, -2)  # noqa: E731
+    new = (
+        affinity
+        + p.affinity_relax * (implied - affinity)
+        + p.balance_rate * balance
+        + p.affinity_support * sym(exchanged)
+        - p.affinity_sanction * sym(sanctioned)
+        - p.affinity_war * at_war
+    )
+    return np.clip(new, -1.0, 1.0) * (1.0 - eye) + eye
+
+
+def econ_update(
+    loss: Array, bite: Array, sender_cost: Array, p: Any
+) -> Array:
+    """Accumulated output loss in [0, 0.9]: ``L' = L + bite_scale bite + sender cost -
+    recovery L``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> p = NS(bite_scale=0.1, econ_recovery=0.5)
+    >>> econ_update(np.array([0.2]), np.array([1.0]), np.array([0.0]), p).tolist()
+    [0.2]
+    """
+    p = _Bcast(p, loss)
+    new = loss + p.bite_scale * bite + sender_cost - p.econ_recovery * loss
+    return np.clip(new, 0.0, 0.9)
+
+
+def food_update(
+    insecurity: Array, structural: Array, bite: Array, received: Array, p: Any
+) -> Array:
+    """Food and energy insecurity in [0, 1]: sanctions raise it, food received lowers it,
+    and it relaxes toward its structural level.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> p = NS(food_stress=0.0, food_relief=0.1, food_reversion=0.0)
+    >>> food_update(np.array([0.5]), np.array([0.5]), np.zeros(1), np.array([2.0]), p).tolist()
+    [0.3]
+    """
+    p = _Bcast(p, insecurity)
+    new = (
+        insecurity
+        + p.food_stress * bite
+        - p.food_relief * received
+        + p.food_reversion * (structural - insecurity)
+    )
+    return np.clip(new, 0.0, 1.0)
+
+
+def front_update(front: Array, fire: Array, at_war: Array, rate: Float) -> Array:
+    """Front positions of wars in progress, antisymmetric, in [-1, 1].
+
+    ``F_ij' = F_ij + rate * tanh(log((f_i + e) / (f_j + e)))`` for states at war, where
+    ``f`` is the effective fire (million shells per month, quality-weighted) each side puts
+    on this front.
+
+    Examples
+    --------
+    >>> f = np.array([[0.0, 0.3], [0.1, 0.0]]); W = np.array([[0, 1], [1, 0]], float)
+    >>> front_update(np.zeros((2, 2)), f, W, 0.1).round(4).tolist()
+    [[0.0, 0.08], [-0.08, 0.0]]
+    """
+    eps = 1e-3
+    ratio = np.log((fire + eps) / (np.swapaxes(fire, -1, -2) + eps))
+    new = front + _bc(rate, np.ndim(front)) * np.tanh(ratio) * at_war
+    return np.clip(new, -1.0, 1.0) * at_war
+
+
+# ------------------------------------------------------------------------------ outcomes
+
+
+def bloc_partition(affinity: Array) -> NDArray[np.int8]:
+    """Two camps (+1 / -1) from the sign of the leading eigenvector of the affinity matrix.
+
+    The leading eigenvector of a signed affinity matrix is the spectral relaxation of the
+    two-camp partition that minimises frustration (Axelrod & Bennett 1993 landscape energy
+    with equal sizes). The sign is fixed so that actor 0 is in camp +1. Works on any batch.
+
+    Examples
+    --------
+    >>> A = np.array([[1, .8, -.7], [.8, 1, -.5], [-.7, -.5, 1]])
+    >>> bloc_partition(A).tolist()
+    [1, 1, -1]
+    """
+    sym = 0.5 * (affinity + np.swapaxes(affinity, -1, -2))
+    _, vecs = np.linalg.eigh(sym)
+    lead = vecs[..., :, -1]
+    sign = np.where(lead[..., :1] < 0, -1.0, 1.0)
+    camp = np.where(lead * sign >= 0, 1, -1)
+    return camp.astype(np.int8)
+
+
+def polarization(affinity: Array, camp: Array) -> Array:
+    """Half the gap between mean within-camp and mean between-camp affinity, in [-1, 1].
+
+    Examples
+    --------
+    >>> A = np.array([[1, 1, -1], [1, 1, -1], [-1, -1, 1]], float)
+    >>> float(polarization(A, np.array([1, 1, -1])))
+    1.0
+    """
+    n = affinity.shape[-1]
+    off = 1.0 - np.eye(n)
+    same = (_col(camp) == _row(camp)) * off
+    diff = (_col(camp) != _row(camp)) * 1.0
+    within = (affinity * same).sum(axis=(-1, -2)) / np.maximum(same.sum(axis=(-1, -2)), 1)
+    between = (affinity * diff).sum(axis=(-1, -2)) / np.maximum(diff.sum(axis=(-1, -2)), 1)
+    both = (same.sum(axis=(-1, -2)) > 0) & (diff.sum(axis=(-1, -2)) > 0)
+    return np.where(both, 0.5 * (within - between), 0.0)
+
+
+def effective_poles(affinity: Array, capability: Array, threshold: Float = 0.3) -> Array:
+    """Effective number of poles: ``1 / sum_b share_b^2`` over capability shares of blocs.
+
+    Blocs are connected components of the graph whose edges join actors with affinity
+    above ``threshold`` (Laakso & Taagepera 1979 applied to bloc capabilities).
+
+    Examples
+    --------
+    >>> A = np.array([[1, .9, -.5], [.9, 1, -.5], [-.5, -.5, 1]])
+    >>> float(effective_poles(A, np.array([0.25, 0.25, 0.5])))
+    2.0
+    """
+    n = affinity.shape[-1]
+    adj = ((affinity > threshold) | np.eye(n, dtype=bool)).astype(np.float64)
+    reach = adj
+    for _ in range(int(np.ceil(np.log2(max(n, 2))))):  # transitive closure by squaring
+        reach = ((reach @ reach) > 0).astype(np.float64)
+    # label each actor by the smallest index it reaches: one label per component
+    label = np.argmax(reach > 0, axis=-1)
+    onehot = (label[..., :, None] == np.arange(n)).astype(np.float64)
+    share = (onehot * _col(capability)).sum(axis=-2)
+    share = share / np.maximum(share.sum(axis=-1, keepdims=True), 1e-300)
+    return 1.0 / np.maximum((share**2).sum(axis=-1), 1e-300)
+
+
+def classify(
+    nuclear_use: Array,
+    major_war: Array,
+    settled: Array,
+    polarization_: Array,
+    major_rung: Array,
+    threshold: Float,
+) -> NDArray[np.int8]:
+    """Outcome class of a run, a code into ``scenarios.outcomes.OUTCOME_CLASSES``.
+
+    In order of precedence: 4 nuclear use (any nuclear rung reached); 3 conventional
+    escalation (a new war between a nuclear-armed state and a nuclear-armed or
+    nuclear-protected one); 2 multipolar settlement (the wars of the start have ended and
+    the great powers stand at rung 2 or below with polarisation under the threshold);
+    1 new cold war (polarisation at or above the threshold); 0 containment otherwise.
+
+    Examples
+    --------
+    >>> z = np.zeros(5)
+    >>> classify(np.array([1, 0, 0, 0, 0]), np.array([1, 1, 0, 0, 0]),
+    ...          np.array([0, 0, 1, 0, 0]), np.array([.9, .9, .1, .8, .1]), np.array([6, 5, 1, 4, 3]),
+    ...          0.5).tolist()
+    [4, 3, 2, 1, 0]
+    """
+    threshold = _bc(threshold, np.ndim(polarization_))
+    multipolar = (settled > 0) & (major_rung <= 2) & (polarization_ < threshold)
+    cold = polarization_ >= threshold
+    out = np.where(
+        nuclear_use > 0, 4,
+        np.where(major_war > 0, 3, np.where(multipolar, 2, np.where(cold, 1, 0))),
+    )
+    return out.astype(np.int8)
