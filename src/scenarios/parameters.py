@@ -74,12 +74,12 @@ class Parameters(_Frozen):
 
     # --- sanction threat game (TIES structure) -------------------------------------------
     threat_rate: float = param(
-        0.08, ge=0, le=1, unit="1/month",
+        0.05, ge=0, le=1, unit="1/month",
         source="assumption; TIES 1970-2000 records 633 challenges in 31 dyad-decades of "
         "active senders, i.e. rare events (calibration.json: ties)",
         doc="Largest monthly probability that a sender opens a sanction threat on a target.")
     threat_motive_hostility: float = param(
-        4.0, ge=0, le=20, unit="1", source="assumption (range explored 0-20)",
+        5.0, ge=0, le=20, unit="1", source="assumption (range explored 0-20)",
         doc="Weight of hostility toward the target in the sender's motive to threaten.")
     threat_motive_violation: float = param(
         3.0, ge=0, le=20, unit="1", source="DIGEST §Sanctions; assumption for the weight",
@@ -88,19 +88,22 @@ class Parameters(_Frozen):
         6.0, ge=0, le=50, unit="1", source="TIES covariate senderecondep; assumption",
         doc="Weight of the sender's own economic dependence on the target (cost of sanctioning).")
     threat_motive_intercept: float = param(
-        -4.0, ge=-20, le=5, unit="1", source="assumption",
+        -7.0, ge=-20, le=5, unit="1", source="assumption",
         doc="Intercept of the sender's threat motive (logit scale).")
     concede_intercept: float = param(
-        -1.22, ge=-10, le=10, unit="logit",
-        source="TIES: 22.7% of threats end in target concession, logit(0.227) = -1.22",
+        -1.33, ge=-10, le=10, unit="logit",
+        source="TIES 1970-2000, ML logit of concession on target dependence, n=633 "
+        "(calibration.json: ties_logit_concede_intercept, se 0.11)",
         doc="Logit of the target's probability of conceding at zero bite.")
     concede_bite: float = param(
-        2.0, ge=0, le=20, unit="logit per unit bite",
-        source="TIES logit of concession on target economic dependence (calibration.json)",
+        6.24, ge=0, le=50, unit="logit per unit bite",
+        source="TIES 1970-2000, ML logit of concession on targetecondep, n=633 "
+        "(calibration.json: ties_logit_concede_slope_targetecondep, se 2.86)",
         doc="Increase in the concession logit per unit of expected bite on the target.")
     impose_intercept: float = param(
-        0.91, ge=-10, le=10, unit="logit",
-        source="TIES: P(impose | resist) = 55.1/(55.1+22.1) = 0.714, logit = 0.91",
+        0.913, ge=-10, le=10, unit="logit",
+        source="TIES 1970-2000: P(impose | resist) = sf/(sf+bd) = 0.714, n=489, "
+        "logit = 0.913 (calibration.json: ties_p_impose_given_resist)",
         doc="Logit of imposing sanctions after the target resists, at zero motive.")
     impose_motive: float = param(
         0.5, ge=0, le=10, unit="1", source="assumption",
@@ -113,9 +116,9 @@ class Parameters(_Frozen):
     lift_rate: float = param(
         0.01, ge=0, le=1, unit="1/month",
         source="assumption; median TIES sanction episode lasts several years",
-        doc="Largest monthly probability that a sender lifts a sanction whose motive has faded.")
+        doc="Monthly probability of lifting a sanction once hostility and violation are gone.")
     bite_scale: float = param(
-        0.05, ge=0, le=1, unit="GDP share per month per unit bite", source="assumption",
+        0.02, ge=0, le=1, unit="GDP share per month per unit bite", source="assumption",
         doc="Monthly output loss of a target per unit of unleaked, enforced sanctioned dependence.")
     sender_cost_scale: float = param(
         0.02, ge=0, le=1, unit="GDP share per month per unit", source="assumption",
@@ -156,7 +159,7 @@ class Parameters(_Frozen):
         0.3, ge=0, le=10, unit="kcontainer/month", source="assumption",
         doc="Food and energy a willing supplier sends per unit of recipient food insecurity.")
     food_relief: float = param(
-        0.05, ge=0, le=1, unit="insecurity per kcontainer",
+        0.005, ge=0, le=1, unit="insecurity per kcontainer",
         source="assumption; DIGEST §Arms for food",
         doc="Reduction in food/energy insecurity per thousand containers received.")
     food_stress: float = param(
@@ -178,7 +181,7 @@ class Parameters(_Frozen):
         source="assumption (war reserve held back from export)",
         doc="Stock a supplier keeps for itself, in months of its wartime consumption.")
     tech_intercept: float = param(
-        -2.0, ge=-20, le=5, unit="logit", source="assumption",
+        -8.0, ge=-20, le=5, unit="logit", source="assumption",
         doc="Intercept of the willingness to transfer technology.")
     tech_rate: float = param(
         0.02, ge=0, le=1, unit="1/month", source="assumption",
@@ -213,8 +216,9 @@ class Parameters(_Frozen):
         source="DIGEST §Sanctions (sanctions align the sanctioned); assumption",
         doc="Push away from a sender per unit of sanction intensity suffered.")
     affinity_scale: float = param(
-        1.4, ge=0.1, le=10, unit="ideal-point units",
-        source="UNGA ideal points 2023: half the US-Russia distance (Bailey et al. 2017)",
+        2.0, ge=0.1, le=10, unit="ideal-point units",
+        source="assumption on the UNGA ideal-point scale (Bailey et al. 2017): the US-India "
+        "distance (2.4 in 2023) maps to mild disagreement, not enmity",
         doc="Ideal-point distance at which alignment-implied affinity reaches zero.")
     alliance_affinity: float = param(
         0.3, ge=0, le=1, unit="affinity", source="ATOP v5.1 defence pledges; assumption",
@@ -238,16 +242,19 @@ class Parameters(_Frozen):
 
     # --- UN votes --------------------------------------------------------------------
     vote_slope: float = param(
-        2.0, ge=0, le=20, unit="logit per ideal-point unit",
-        source="ordered logit of UNGA 68/262 votes on 2013 ideal points (calibration.json)",
+        3.19, ge=0, le=20, unit="logit per ideal-point unit",
+        source="ordered logit of UNGA 68/262 votes on 2013 ideal points, n=169, se 0.48 "
+        "(calibration.json: unga_ordlogit_k)",
         doc="Slope k of the ordered-logit vote model.")
     vote_cut_no: float = param(
-        -2.0, ge=-20, le=20, unit="logit",
-        source="ordered logit of UNGA 68/262 votes (calibration.json)",
+        -4.72, ge=-20, le=20, unit="logit",
+        source="ordered logit of UNGA 68/262 votes, n=169, se 0.56 "
+        "(calibration.json: unga_ordlogit_c_lo)",
         doc="Cutpoint c_lo: P(no) = sigmoid(c_lo - k x).")
     vote_cut_yes: float = param(
-        0.5, ge=-20, le=20, unit="logit",
-        source="ordered logit of UNGA 68/262 votes (calibration.json)",
+        -1.33, ge=-20, le=20, unit="logit",
+        source="ordered logit of UNGA 68/262 votes, n=169, se 0.30 "
+        "(calibration.json: unga_ordlogit_c_hi)",
         doc="Cutpoint c_hi: P(yes) = sigmoid(k x - c_hi).")
     veto_enforcement_loss: float = param(
         0.3, ge=0, le=1, unit="1 per veto",
@@ -262,7 +269,7 @@ class Parameters(_Frozen):
 
     # --- escalation ladder (Kahn 1965, condensed to 8 rungs) ---------------------------
     escalation_intercept: float = param(
-        -4.0, ge=-20, le=5, unit="logit", source="assumption",
+        -6.0, ge=-20, le=5, unit="logit", source="assumption",
         doc="Baseline escalation pressure.")
     escalation_hostility: float = param(
         4.0, ge=0, le=20, unit="logit per hostility", source="assumption",
@@ -272,7 +279,7 @@ class Parameters(_Frozen):
         doc="Escalation pressure of being at war with the adversary.")
     escalation_pact: float = param(
         1.5, ge=0, le=20, unit="logit", source="ATOP defence pledges; Leeds (2003); assumption",
-        doc="Escalation pressure when an ally under defence commitment is at war with the adversary.")
+        doc="Escalation pressure when an ally under defence commitment fights the adversary.")
     escalation_reciprocity: float = param(
         1.0, ge=0, le=10, unit="logit per rung", source="Kahn (1965); assumption",
         doc="Escalation pressure per rung the adversary stands above oneself.")
@@ -287,6 +294,11 @@ class Parameters(_Frozen):
     escalation_offer: float = param(
         2.0, ge=0, le=20, unit="logit per unit offer", source="assumption",
         doc="Restraint per unit of a standing de-escalation offer.")
+    war_threshold: float = param(
+        3.0, ge=0, le=50, unit="logit",
+        source="assumption; interstate war onset is rare even in hostile dyads "
+        "(UCDP/PRIO: a handful of interstate wars a decade)",
+        doc="Extra restraint on crossing from proxy war (rung 4) into war (rung 5).")
     nuclear_threshold: float = param(
         6.0, ge=0, le=50, unit="logit",
         source="nuclear taboo (Tannenwald 1999); assumption",
@@ -317,7 +329,7 @@ class Parameters(_Frozen):
         -6.0, ge=-20, le=5, unit="logit", source="assumption (wars rarely end in a month)",
         doc="Baseline logit of a negotiated end of a war in a month.")
     war_end_fatigue: float = param(
-        1.5, ge=0, le=20, unit="logit per 5 years at war", source="assumption",
+        1.0, ge=0, le=20, unit="logit per 5 years at war", source="assumption",
         doc="Rise in the settlement logit with the war's duration.")
     war_end_offer: float = param(
         2.0, ge=0, le=20, unit="logit per unit offer", source="assumption",
@@ -326,6 +338,41 @@ class Parameters(_Frozen):
         0.6, ge=0, le=1, unit="1",
         source="DIGEST §Constraints: DPRK shells old, inaccurate, near expiry",
         doc="Effectiveness of one shell relative to a modern one, where an actor sets none.")
+
+    vote_target_affinity: float = param(
+        2.0, ge=0, le=20, unit="logit per affinity",
+        source="assumption (a state rarely votes to condemn a friend); fitted in validation",
+        doc="Decrease in the 'yes' logit on a resolution against a target per unit affinity.")
+    offer_accept_intercept: float = param(
+        -5.0, ge=-20, le=5, unit="logit", source="assumption",
+        doc="Baseline logit that the addressee accepts a standing offer in a month.")
+    offer_accept_relief: float = param(
+        4.0, ge=0, le=20, unit="logit per share relieved", source="assumption",
+        doc="Rise in the acceptance logit per share of sanctions relief offered.")
+    offer_accept_loss: float = param(
+        4.0, ge=0, le=20, unit="logit per GDP share lost",
+        source="assumption (sanction damage makes relief worth more)",
+        doc="Rise in the acceptance logit per unit of the addressee's accumulated output loss.")
+    offer_accept_affinity: float = param(
+        3.0, ge=0, le=20, unit="logit per affinity",
+        source="DIGEST Q2; assumption",
+        doc="Fall in the acceptance logit per unit affinity toward the partner it must drop.")
+    concede_affinity: float = param(
+        0.1, ge=0, le=1, unit="affinity", source="assumption",
+        doc="Affinity a conceding target gains toward the sender.")
+    support_reference: float = param(
+        1.0, ge=0.01, le=100, unit="kcontainer/month", source="assumption",
+        doc="Support flow at which normalised support reaches 1 - 1/e.")
+    bloc_threshold: float = param(
+        0.3, ge=-1, le=1, unit="affinity", source="definition (docs/model.md, Outcomes)",
+        doc="Affinity above which two states count as members of one bloc.")
+    cold_war_margin: float = param(
+        0.05, ge=0, le=1, unit="1", source="definition (docs/model.md, Outcomes)",
+        doc="Rise in bloc polarisation over the start that marks a new cold war.")
+    pact_losing_front: float = param(
+        0.2, ge=0, le=1, unit="front units",
+        source="definition; the Kursk incursion of August 2024 drew DPRK troops in (UCDP 2024)",
+        doc="Ground a pact partner must have lost for its ally to be called to its defence.")
 
     def with_updates(self, **values: Any) -> Parameters:
         """Return a validated copy with some values replaced.

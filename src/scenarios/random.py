@@ -81,7 +81,9 @@ def run_key(rng: SeedLike) -> NDArray[np.uint64]:
     True
     """
     if isinstance(rng, np.random.Generator):
-        return rng.integers(0, 2**64 - 1, size=2, dtype=np.uint64, endpoint=True)
+        return np.asarray(
+            rng.integers(0, 2**64 - 1, size=2, dtype=np.uint64, endpoint=True), dtype=np.uint64
+        )
     if isinstance(rng, np.random.SeedSequence):
         seq = rng
     elif rng is None or isinstance(rng, int | np.integer):
@@ -91,7 +93,7 @@ def run_key(rng: SeedLike) -> NDArray[np.uint64]:
             f"rng must be None, an int, a numpy SeedSequence or a numpy Generator, "
             f"not {type(rng).__name__}"
         )
-    return seq.generate_state(2, np.uint64)
+    return np.asarray(seq.generate_state(2, np.uint64), dtype=np.uint64)
 
 
 def uniforms(key: ArrayLike, step: int, stream: int, index: ArrayLike) -> NDArray[np.float64]:

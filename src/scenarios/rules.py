@@ -26,8 +26,8 @@ __all__ = [
     "RUNGS",
     "SANCTION_OUTCOMES",
     "affinity_from_alignment",
-    "alignment_update",
     "affinity_update",
+    "alignment_update",
     "arms_allocation",
     "bloc_partition",
     "capacity_scale",
@@ -55,7 +55,7 @@ __all__ = [
     "willingness",
 ]
 
-Array = NDArray[np.float64]
+Array = NDArray[Any]
 Float = float | Array
 
 #: The escalation ladder, condensed from Kahn (1965) to eight rungs.
@@ -214,7 +214,9 @@ def deterrence(
     return np.broadcast_to(_row(d), pact.shape)
 
 
-def pact_trigger(pact: Array, at_war: Array, attacked: Array, front: Array) -> Array:
+def pact_trigger(
+    pact: Array, at_war: Array, attacked: Array, front: Array, losing: Float = 0.2
+) -> Array:
     """Whether a defence commitment calls row actor i to fight column actor j, in {0, 1}.
 
     i is called when some ally k (``P_ik``) is at war with j and either j attacked k or k is
@@ -230,7 +232,7 @@ def pact_trigger(pact: Array, at_war: Array, attacked: Array, front: Array) -> A
     [0.0, 0.0, 1.0]
     """
     n = pact.shape[-1]
-    called = at_war * np.maximum(np.swapaxes(attacked, -1, -2), front < -0.2)  # [k, j]
+    called = at_war * np.maximum(np.swapaxes(attacked, -1, -2), front < -losing)  # [k, j]
     p = pact * (1.0 - np.eye(n))
     trig = (p[..., :, :, None] * called[..., None, :, :]).max(axis=-2)  # max over k
     return trig * (1.0 - np.eye(n)) * (1.0 - at_war)
@@ -392,7 +394,7 @@ def capacity_scale(containers: Array, capacity: Array) -> Array:
     [[1.0, 0.5], [0.5, 1.0]]
     """
     both = containers + np.swapaxes(containers, -1, -2)
-    return np.where(both > capacity, capacity / np.maximum(both, 1e-300), 1.0)
+    return np.where(both > capacity, capacity / np.maximum(both, 1e-12), 1.0)
 
 
 def tech_transfer(
@@ -458,16 +460,18 @@ def escalation_move(
 ) -> NDArray[np.int8]:
     """New rung of row actor i toward column actor j on the ladder (one step at most).
 
-    Up one rung with probability ``up_rate * sigmoid(pi)``, where crossing into nuclear use
-    subtracts ``nuclear_threshold`` from ``pi`` unless j has already used nuclear weapons on
-    i; down one rung with ``down_rate * sigmoid(-pi)``. Only nuclear-armed states reach the
+    Up one rung with probability ``up_rate * sigmoid(pi)``, where crossing into war (rung 4
+    to 5) subtracts ``war_threshold`` from ``pi``, and crossing into nuclear use subtracts
+    ``nuclear_threshold`` unless j has already used nuclear weapons on i; down one rung
+    with ``down_rate * sigmoid(-pi)``. Only nuclear-armed states reach the
     nuclear rungs; states at war stay at or above the war rung; a state never stands below 0
     or above 7.
 
     Examples
     --------
     >>> from types import SimpleNamespace as NS
-    >>> p = NS(escalation_up_rate=1.0, escalation_down_rate=1.0, nuclear_threshold=100.0)
+    >>> p = NS(escalation_up_rate=1.0, escalation_down_rate=1.0, nuclear_threshold=100.0,
+    ...        war_threshold=0.0)
     >>> E = np.array([5, 5, 2], np.int8); z = np.zeros(3, np.int8)
     >>> escalation_move(E, z, np.array([50.0, 50.0, -50.0]), np.array([1.0, 0.0, 1.0]),
     ...                 np.array([1.0, 1.0, 0.0]), np.array([0.5, 0.5, 0.5]), p).tolist()
@@ -475,7 +479,9 @@ def escalation_move(
     """
     p = _Bcast(p, pressure)
     taboo = (rung == WAR_RUNG) & (rung_t < NUCLEAR_RUNG)
-    p_up = p.escalation_up_rate * sigmoid(pressure - p.nuclear_threshold * taboo)
+    brink = (rung == WAR_RUNG - 1) & (at_war <= 0)
+    restraint = p.nuclear_threshold * taboo + p.war_threshold * brink
+    p_up = p.escalation_up_rate * sigmoid(pressure - restraint)
     p_down = p.escalation_down_rate * sigmoid(-pressure)
     up = u < p_up
     down = u > 1.0 - p_down
@@ -485,21 +491,26 @@ def escalation_move(
     return np.clip(new, floor, top).astype(np.int8)
 
 
-def vote_probabilities(alignment: Array, shift: Float, p: Any) -> Array:
+def vote_probabilities(
+    alignment: Array, shift: Float, p: Any, target_affinity: Float = 0.0
+) -> Array:
     """Probabilities of (no, abstain, yes) on a resolution, stacked on a last axis of 3.
 
-    Ordered logit: ``P(yes) = sigmoid(k (x - shift) - c_hi)``, ``P(no) = sigmoid(c_lo -
-    k (x - shift))``; ``shift`` > 0 is a harsher text than UNGA 68/262 (the calibration case).
+    Ordered logit in ``z = k (x - shift) - b_A a_t``: ``P(yes) = sigmoid(z - c_hi)``,
+    ``P(no) = sigmoid(c_lo - z)``, where ``x`` is alignment, ``shift`` > 0 a harsher text
+    than UNGA 68/262 (the calibration case) and ``a_t`` the voter's affinity with the
+    resolution's target (a state seldom votes to condemn a friend).
 
     Examples
     --------
     >>> from types import SimpleNamespace as NS
-    >>> p = NS(vote_slope=1.0, vote_cut_no=-1.0, vote_cut_yes=1.0)
+    >>> p = NS(vote_slope=1.0, vote_cut_no=-1.0, vote_cut_yes=1.0, vote_target_affinity=0.0)
     >>> vote_probabilities(np.array([0.0]), 0.0, p).round(3).tolist()
     [[0.269, 0.462, 0.269]]
     """
     p = _Bcast(p, alignment)
     z = p.vote_slope * (alignment - _bc(shift, np.ndim(alignment)))
+    z = z - p.vote_target_affinity * target_affinity
     p_yes = sigmoid(z - p.vote_cut_yes)
     p_no = sigmoid(p.vote_cut_no - z)
     p_abs = np.maximum(1.0 - p_yes - p_no, 0.0)
@@ -535,27 +546,31 @@ def alignment_update(
 ) -> Array:
     """Friedkin-Johnsen step with support pulls, sanction pushes and a landscape term.
 
-    ``z_i = x_i + a_L sum_j c_j A_ij (x_j - x_i) / sum_j c_j + a_Y sum_j y_ji (x_j - x_i)
-    - a_S sum_j S_ji (x_j - x_i)`` and ``x_i' = s_i x_i(0) + (1 - s_i) z_i``, clipped to
-    the ideal-point range. ``c`` is capability (the landscape "size" of Axelrod & Bennett
-    1993), ``y_ji`` normalised support received from j, ``S_ji`` sanctions suffered from j.
+    With ``g_ij = tanh(x_j - x_i)``: ``z_i = x_i + a_L sum_j c_j A_ij g_ij / sum_j c_j +
+    a_Y sum_j y_ji g_ij - a_S sum_j S_ji g_ij / (1 + sum_j S_ji)`` and
+    ``x_i' = s_i x_i(0) + (1 - s_i) z_i``, clipped to the ideal-point range. ``c`` is
+    capability (the landscape "size" of Axelrod & Bennett 1993), ``y_ji`` normalised support
+    received from j, ``S_ji`` sanctions suffered from j. The saturating ``tanh`` keeps the
+    repulsive terms (negative affinity, sanctions) bounded, so the anchored dynamics stay
+    stable: the drift is at most ``a_L + a_Y N + a_S`` a month.
 
     Examples
     --------
     >>> from types import SimpleNamespace as NS
     >>> p = NS(alignment_peer=0.0, alignment_support=0.5, alignment_sanction=0.0)
     >>> x = np.array([0.0, 1.0]); Y = np.array([[0.0, 1.0], [0.0, 0.0]])  # 0 supplies 1
-    >>> alignment_update(x, x, np.zeros(2), np.eye(2), np.ones(2), Y, 0 * Y, p).tolist()
-    [0.0, 0.5]
+    >>> alignment_update(x, x, np.zeros(2), np.eye(2), np.ones(2), Y, 0 * Y, p).round(4).tolist()
+    [0.0, 0.6192]
     """
     p = _Bcast(p, alignment)
     n = alignment.shape[-1]
     off = 1.0 - np.eye(n)
-    diff = _row(alignment) - _col(alignment)  # [i, j] = x_j - x_i
+    diff = np.tanh(_row(alignment) - _col(alignment))  # [i, j] = tanh(x_j - x_i)
     w = _row(weight) * off
     peer = (w * affinity * diff).sum(axis=-1) / np.maximum(w.sum(axis=-1), 1e-300)
     pull = (np.swapaxes(received, -1, -2) * diff).sum(axis=-1)
-    push = (np.swapaxes(sanctioned, -1, -2) * diff).sum(axis=-1)
+    suffered = np.swapaxes(sanctioned, -1, -2)
+    push = (suffered * diff).sum(axis=-1) / (1.0 + suffered.sum(axis=-1))
     z = alignment + p.alignment_peer * peer + p.alignment_support * pull
     z = z - p.alignment_sanction * push
     new = stubbornness * anchor + (1.0 - stubbornness) * z
@@ -737,28 +752,30 @@ def classify(
     major_war: Array,
     settled: Array,
     polarization_: Array,
+    polarization_start: Array,
     major_rung: Array,
-    threshold: Float,
+    margin: Float,
 ) -> NDArray[np.int8]:
     """Outcome class of a run, a code into ``scenarios.outcomes.OUTCOME_CLASSES``.
 
     In order of precedence: 4 nuclear use (any nuclear rung reached); 3 conventional
     escalation (a new war between a nuclear-armed state and a nuclear-armed or
-    nuclear-protected one); 2 multipolar settlement (the wars of the start have ended and
-    the great powers stand at rung 2 or below with polarisation under the threshold);
-    1 new cold war (polarisation at or above the threshold); 0 containment otherwise.
+    nuclear-protected one); 2 multipolar settlement (every war of the start ended by
+    negotiation, no war at the end, the great powers at rung 2 or below toward each other,
+    and blocs no more polarised than at the start); 1 new cold war (polarisation risen by at
+    least ``margin`` over the start); 0 containment otherwise (the war contained, blocs as
+    they were).
 
     Examples
     --------
-    >>> z = np.zeros(5)
     >>> classify(np.array([1, 0, 0, 0, 0]), np.array([1, 1, 0, 0, 0]),
-    ...          np.array([0, 0, 1, 0, 0]), np.array([.9, .9, .1, .8, .1]), np.array([6, 5, 1, 4, 3]),
-    ...          0.5).tolist()
+    ...          np.array([0, 0, 1, 0, 0]), np.array([.9, .9, .4, .6, .5]),
+    ...          np.full(5, 0.5), np.array([6, 5, 1, 4, 3]), 0.05).tolist()
     [4, 3, 2, 1, 0]
     """
-    threshold = _bc(threshold, np.ndim(polarization_))
-    multipolar = (settled > 0) & (major_rung <= 2) & (polarization_ < threshold)
-    cold = polarization_ >= threshold
+    margin = _bc(margin, np.ndim(polarization_))
+    multipolar = (settled > 0) & (major_rung <= 2) & (polarization_ <= polarization_start)
+    cold = polarization_ >= polarization_start + margin
     out = np.where(
         nuclear_use > 0, 4,
         np.where(major_war > 0, 3, np.where(multipolar, 2, np.where(cold, 1, 0))),

@@ -1,0 +1,589 @@
+"""One month of the model: perceive, decide (per agent row), resolve; events and outcomes.
+
+The step is split in three so that the Mesa model and the batched engine run the same code:
+
+1. :func:`perceive` computes the facts every state sees at the start of the month (hostility,
+   leakage, bite, deterrence, defence-pact calls, munitions needs), for all actors at once;
+2. :func:`decide` applies the decision rules of :mod:`scenarios.rules` to a block of rows
+   (sender/supplier/escalating actors): one row when a :class:`scenarios.StateAgent` decides,
+   all rows when the engine steps a block of runs. Its random numbers come from
+   :func:`scenarios.random.uniforms` indexed by absolute actor positions, so a row draws the
+   same numbers in both paths;
+3. :func:`resolve` applies every decision simultaneously: flows through capacity limits,
+   munitions and the front, wars starting and ending, sanctions, economy, food, technology,
+   alignment and affinity, UN tallies and vetoes, and the outcome trackers.
+
+Arrays carry any leading batch shape. This module may import numpy, :mod:`scenarios.rules`,
+:mod:`scenarios.random`, :mod:`scenarios.parameters` and :mod:`scenarios.world`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scenarios import rules
+from scenarios.parameters import Levers, Parameters
+from scenarios.random import Stream, uniforms
+from scenarios.world import AgendaVote, State, World
+
+__all__ = [
+    "Decisions",
+    "Perception",
+    "apply_event",
+    "decide",
+    "merge_decisions",
+    "param_view",
+    "perceive",
+    "resolve",
+    "step",
+]
+
+F64 = NDArray[np.float64]
+#: Index offset between agenda items in the vote streams (more than any UN membership).
+_VOTE_STRIDE = 1024
+
+
+def param_view(params: Parameters) -> SimpleNamespace:
+    """Parameters as plain attributes (floats), the form the rules read.
+
+    Examples
+    --------
+    >>> param_view(Parameters()).threat_rate == Parameters().threat_rate
+    True
+    """
+    return SimpleNamespace(**params.model_dump())
+
+
+def _lever(state: State, name: str) -> F64:
+    """A lever's value, shaped to broadcast against per-actor arrays ``(..., N)``."""
+    return state.levers[name][..., None]
+
+
+def _at(world: World, code: str) -> int:
+    return world.index(code)
+
+
+@dataclass
+class Perception:
+    """What every state sees at the start of a month (full arrays, batch shape leading)."""
+
+    hostility: F64
+    violation: F64
+    leak: F64
+    bite: F64
+    nominal_bite: F64
+    bite_new: F64
+    sanctions_eff: F64
+    intensity: F64
+    deter: F64
+    trigger: F64
+    shortfall: F64
+    need: F64
+    exportable: F64
+    dcap: F64
+    offer: F64
+    support_shift: F64
+    tech_lever: F64
+    recip_food: F64
+    recip_arms: F64
+    arms_in_kcont: F64
+    agenda: tuple[AgendaVote, ...]
+
+
+@dataclass
+class Decisions:
+    """Decisions of a block of rows (actors ``rows``): arrays ``(..., R, N)`` or ``(..., R)``."""
+
+    rows: slice
+    game: NDArray[np.int8]
+    lift: NDArray[np.bool_]
+    arms: F64
+    food: F64
+    tech_will: F64
+    rung: NDArray[np.int8]
+    join: NDArray[np.bool_]
+    votes: NDArray[np.int8]
+    accept: NDArray[np.bool_]
+
+
+# ---------------------------------------------------------------------------------- events
+
+
+def apply_event(world: World, state: State, ev: Any, p: Parameters) -> None:
+    """Apply one dated event to ``state`` in place (any batch shape).
+
+    Event types and their effect are documented in ``docs/model.md`` (Dated events).
+    """
+    cfg = world.config
+    ix = world.index
+    if ev.type == "treaty":
+        if ev.lever == "treaty":
+            on = state.levers["treaty"] > 0
+        else:
+            on = np.ones(state.levers["treaty"].shape, dtype=bool)
+        a, b = ix(ev.actors[0]), ix(ev.actors[1])
+        for i, j in ((a, b), (b, a)):
+            state.pact[..., i, j] = np.where(on, 1.0, state.pact[..., i, j])
+            state.affinity[..., i, j] = np.where(
+                on, np.minimum(state.affinity[..., i, j] + ev.affinity, 1.0),
+                state.affinity[..., i, j],
+            )
+    elif ev.type == "summit":
+        idx = [ix(c) for c in cfg.expand(ev.actors)]
+        for i in idx:
+            for j in idx:
+                if i != j:
+                    state.affinity[..., i, j] = np.minimum(
+                        state.affinity[..., i, j] + ev.affinity, 1.0
+                    )
+    elif ev.type == "sanctions":
+        level = ev.intensity if ev.intensity is not None else p.sanction_intensity
+        for tgt in cfg.expand([ev.target]):
+            for c in cfg.expand(ev.senders):
+                if c != tgt:
+                    i, t = ix(c), ix(tgt)
+                    state.sanctions[..., i, t] = np.maximum(state.sanctions[..., i, t], level)
+    elif ev.type == "lift_sanctions":
+        for tgt in cfg.expand([ev.target]):
+            for c in cfg.expand(ev.senders):
+                state.sanctions[..., ix(c), ix(tgt)] = 0.0
+    elif ev.type == "war":
+        a, d = ix(ev.attacker), ix(ev.defender)
+        _start_war(state, a, d)
+        state.attacked[..., a, d] = 1.0
+    elif ev.type == "ceasefire":
+        a, b = ix(ev.actors[0]), ix(ev.actors[1])
+        ended = state.at_war[..., a, b] > 0
+        for i, j in ((a, b), (b, a)):
+            state.at_war[..., i, j] = 0.0
+            state.front[..., i, j] = 0.0
+            state.rung[..., i, j] = np.where(ended, np.minimum(state.rung[..., i, j], 3),
+                                             state.rung[..., i, j])
+            state.war_ended[..., i, j] = np.where(ended, 1, state.war_ended[..., i, j])
+    elif ev.type == "veto":
+        t = ix(ev.target)
+        state.un_level[..., t] = state.un_level[..., t] * (1.0 - p.veto_enforcement_loss)
+        state.vetoes += 1
+    elif ev.type == "lever":
+        state.levers[ev.name] = np.broadcast_to(
+            np.asarray(float(ev.value)), state.levers[ev.name].shape
+        ).copy()
+    elif ev.type == "shock":
+        i = ix(ev.actor)
+        arr = {
+            "food_insecurity": state.food,
+            "capability": state.capability,
+            "munitions_stock": state.stock,
+            "alignment": state.alignment,
+        }[ev.variable]
+        arr[..., i] = ev.value if ev.value is not None else arr[..., i] + ev.delta
+        if ev.variable == "food_insecurity":
+            np.clip(state.food, 0.0, 1.0, out=state.food)
+        elif ev.variable != "alignment":
+            np.maximum(arr, 0.0, out=arr)
+        else:
+            np.clip(state.alignment, -4.0, 4.0, out=state.alignment)
+    # un_vote events are scheduled in the world's agenda; nothing to do here.
+
+
+def _start_war(state: State, a: int, d: int) -> None:
+    for i, j in ((a, d), (d, a)):
+        state.at_war[..., i, j] = 1.0
+        state.rung[..., i, j] = np.maximum(state.rung[..., i, j], rules.WAR_RUNG)
+
+
+# -------------------------------------------------------------------------------- perceive
+
+
+def perceive(world: World, state: State, p: Any, t: int) -> Perception:
+    """The facts of the month, for every actor (see module docstring)."""
+    n = world.n
+    eye = np.eye(n)
+    w = state.at_war
+    war_any = (w.sum(axis=-1) > 0).astype(np.float64)
+    hostility = rules.hostility(state.affinity, w)
+
+    # effective sanctions: the West's lever multiplies its senders' intensity
+    west_mult = 1.0 + world.west * (_lever(state, "western_sanctions") - 1.0)
+    s_eff = np.clip(state.sanctions * west_mult[..., :, None], 0.0, 1.0)
+    intensity = np.clip(p.sanction_intensity * west_mult, 0.0, 1.0)
+
+    # violations: aggression, or arming a state the sender sanctions
+    aggressor = np.minimum(state.attacked.sum(axis=-1), 1.0)
+    arming = (state.arms > 0).astype(np.float64)  # [j, k] j armed k last month
+    sanctioned = (s_eff > 0).astype(np.float64)  # [i, k]
+    helps = np.minimum(sanctioned @ np.swapaxes(arming, -1, -2), 1.0)  # [i, j]
+    # a violation weighs on a sender in proportion to its disagreement with the target
+    disagreement = 0.5 * (1.0 - state.affinity)
+    violation = np.maximum(aggressor[..., None, :], helps) * disagreement * (1.0 - eye)
+
+    outlet = 1.0 + world.mask(["CHN"]) * (_lever(state, "china_support_russia") - 1.0)
+    comply = (state.affinity < p.un_compliance_affinity).astype(np.float64) * (1.0 - eye)
+    leak = rules.leakage(s_eff, state.affinity, world.gdp_share, outlet,
+                         p.leakage_max, p.leakage_gain)
+    nominal = rules.sanction_bite(s_eff, world.dependence, 0.0 * leak, state.un_level, comply)
+    bite = nominal * (1.0 - leak)
+    dep_t = np.swapaxes(world.dependence, -1, -2)
+    bite_new = intensity[..., :, None] * dep_t * (1.0 - leak[..., None, :])
+
+    umbrella = 1.0 + world.mask(["KOR", "JPN"]) * (_lever(state, "us_korea_posture") - 1.0)
+    deter = rules.deterrence(world.warheads, state.pact, p.extended_deterrence, umbrella)
+    trigger = rules.pact_trigger(state.pact, w, state.attacked, state.front, p.pact_losing_front)
+
+    shortfall = rules.munitions_shortfall(state.stock, world.production, world.consumption,
+                                          war_any)
+    need = shortfall / np.maximum(world.consumption, 1e-9)
+    reserve = p.reserve_months * world.consumption
+    surplus = np.maximum(state.stock - reserve, 0.0)
+    spare_production = np.maximum(world.production - world.consumption * war_any, 0.0)
+    west_arms = 1.0 + world.west * (_lever(state, "ukraine_support") - 1.0)
+    exportable = np.minimum(
+        (p.export_share * surplus + spare_production) * west_arms,
+        state.stock + world.production,
+    )
+
+    rel = state.capability * (1.0 - state.econ_loss) / np.maximum(world.capability0, 1e-12)
+    dcap = rel[..., :, None] - rel[..., None, :]
+
+    offer = np.zeros_like(state.affinity)
+    rus, usa, chn = _at(world, "RUS"), _at(world, "USA"), _at(world, "CHN")
+    neg = state.levers["negotiation"]
+    if rus >= 0:
+        west_idx = np.flatnonzero(world.west)
+        for i in west_idx:
+            offer[..., i, rus] = neg
+            offer[..., rus, i] = neg
+        if usa >= 0:
+            standing = state.levers["us_offer"]
+            offer[..., usa, rus] = np.maximum(offer[..., usa, rus], standing)
+            offer[..., rus, usa] = np.maximum(offer[..., rus, usa], standing)
+    support_shift = np.zeros_like(state.affinity)
+    if chn >= 0 and rus >= 0:
+        support_shift[..., chn, rus] = np.log(
+            np.maximum(state.levers["china_support_russia"], 1e-9)
+        )
+    tech_lever = np.ones(state.alignment.shape)
+    if rus >= 0:
+        tech_lever[..., rus] = state.levers["russia_tech_transfer"]
+    spc = p.shells_per_container
+    arms_t = np.swapaxes(state.arms, -1, -2)  # [i, j] = arms j sent i
+    food_t = np.swapaxes(state.food_flow, -1, -2)
+    agenda = tuple(a for a in world.agenda if a.step == t)
+    return Perception(
+        hostility=hostility, violation=violation, leak=leak, bite=bite, nominal_bite=nominal,
+        bite_new=bite_new, sanctions_eff=s_eff, intensity=intensity, deter=deter,
+        trigger=trigger, shortfall=shortfall, need=need, exportable=exportable, dcap=dcap,
+        offer=offer, support_shift=support_shift, tech_lever=tech_lever,
+        recip_food=rules.support_norm(food_t, p.support_reference),
+        recip_arms=rules.support_norm(arms_t / spc, p.support_reference),
+        arms_in_kcont=arms_t / spc, agenda=agenda,
+    )
+
+
+# ---------------------------------------------------------------------------------- decide
+
+
+def decide(
+    world: World, state: State, q: Perception, p: Any, t: int, key: Any, rows: slice
+) -> Decisions:
+    """Decisions of actors ``rows`` (a slice of actor positions) for this month."""
+    n = world.n
+    lo, hi, _ = rows.indices(n)
+    pos = np.arange(lo, hi)
+    idx = pos[:, None] * n + np.arange(n)[None, :]
+
+    def r(a: Any) -> Any:  # dyadic rows
+        return a[..., lo:hi, :]
+
+    def c(v: Any) -> Any:  # the row actor's own value, as a column
+        return v[..., lo:hi][..., None]
+
+    def row(v: Any) -> Any:  # the column actor's value, as a row
+        return v[..., None, :]
+
+    off = r(1.0 - np.eye(n))
+    s_now = r(q.sanctions_eff)
+
+    # sanctions: threat game and lifting
+    west_mult = 1.0 + world.west * (_lever(state, "western_sanctions") - 1.0)
+    motive = rules.threat_motive(r(q.hostility), r(q.violation), r(world.dependence),
+                                 c(west_mult), p)
+    eligible = (s_now <= 0) * off
+    game = rules.sanction_game(
+        motive, r(q.bite_new), eligible,
+        uniforms(key, t, Stream.THREAT, idx),
+        uniforms(key, t, Stream.CONCEDE, idx),
+        uniforms(key, t, Stream.IMPOSE, idx), p,
+    )
+    # a sanction is lifted only as the hostility and violation that motivated it fade
+    fade = (1.0 - r(q.hostility)) * (1.0 - r(q.violation))
+    lift = (s_now > 0) & (uniforms(key, t, Stream.LIFT, idx) < p.lift_rate * fade)
+
+    # support: arms for food, technology
+    free = (s_now <= 0) * (r(state.at_war) <= 0) * off
+    will_arms = rules.willingness(r(state.affinity), row(q.need), r(q.recip_food),
+                                  p.support_intercept + r(q.support_shift), p) * free
+    arms = rules.arms_allocation(will_arms, q.exportable[..., lo:hi], q.shortfall)
+    will_food = rules.willingness(r(state.affinity), row(state.food), r(q.recip_arms),
+                                  p.support_intercept + r(q.support_shift), p) * free
+    food = will_food * (p.food_aid_scale * row(state.food) + p.barter_ratio * r(q.arms_in_kcont))
+    tech_will = rules.sigmoid(
+        p.tech_intercept + r(q.support_shift)
+        + p.support_affinity * r(state.affinity) + p.support_reciprocity * r(q.recip_arms)
+    ) * c(q.tech_lever) * free
+    rus, prk = _at(world, "RUS"), _at(world, "PRK")
+    if lo <= rus < hi and prk >= 0:
+        blocked = state.offer_accepted > 0
+        tech_will[..., rus - lo, prk] = np.where(blocked, 0.0, tech_will[..., rus - lo, prk])
+
+    # escalation ladder and defence-pact entry
+    nuclear = (world.warheads > 0).astype(np.float64)
+    rung_t = np.swapaxes(state.rung, -1, -2)
+    pressure = rules.escalation_pressure(
+        r(q.hostility), r(state.at_war), r(q.trigger), r(state.rung), r(rung_t),
+        r(q.dcap), r(q.deter), r(q.offer), p,
+    )
+    new_rung = rules.escalation_move(
+        r(state.rung), r(rung_t), pressure, c(nuclear), r(state.at_war),
+        uniforms(key, t, Stream.ESCALATE, idx), p,
+    )
+    new_rung = np.where(off > 0, new_rung, 0).astype(np.int8)
+    join = (r(q.trigger) > 0) & (uniforms(key, t, Stream.PACT, idx) < p.pact_entry_rate)
+
+    # UN votes on this month's agenda
+    votes = np.zeros((len(q.agenda), *state.alignment[..., lo:hi].shape), dtype=np.int8)
+    for k, item in enumerate(q.agenda):
+        a_t = state.affinity[..., lo:hi, item.target]
+        probs = rules.vote_probabilities(state.alignment[..., lo:hi], item.shift, p, a_t)
+        stream = Stream.VOTE_GA if item.body == "GA" else Stream.VOTE_SC
+        vidx = k * _VOTE_STRIDE + pos
+        v = rules.vote_draw(probs, uniforms(key, t, stream, vidx))
+        v = np.where(pos == item.target, -1, v)
+        if item.body == "SC":
+            v = np.where(world.council[lo:hi] > 0, v, 0)
+            if lo <= rus < hi:
+                keep = uniforms(key, t, Stream.VETO, np.array([k]))[..., 0] < state.levers[
+                    "russia_veto_use"]
+                v[..., rus - lo] = np.where(
+                    (v[..., rus - lo] == -1) & ~keep, 0, v[..., rus - lo]
+                )
+        votes[k] = v
+
+    # the addressee of a standing offer decides whether to accept it
+    accept = np.zeros(state.alignment[..., lo:hi].shape, dtype=bool)
+    if lo <= rus < hi and prk >= 0:
+        relief = state.levers["us_offer"]
+        logit = (p.offer_accept_intercept + p.offer_accept_relief * relief
+                 + p.offer_accept_loss * state.econ_loss[..., rus]
+                 - p.offer_accept_affinity * state.affinity[..., rus, prk])
+        u = uniforms(key, t, Stream.OFFER, np.array([rus]))[..., 0]
+        accept[..., rus - lo] = (relief > 0) & (state.offer_accepted <= 0) & (
+            u < rules.sigmoid(logit))
+    return Decisions(rows=slice(lo, hi), game=game, lift=lift, arms=arms, food=food,
+                     tech_will=tech_will, rung=new_rung, join=join, votes=votes, accept=accept)
+
+
+def merge_decisions(parts: list[Decisions]) -> Decisions:
+    """Concatenate the decisions of consecutive row blocks (in actor order) into one."""
+    parts = sorted(parts, key=lambda d: d.rows.start)
+
+    def cat(name: str, axis: int) -> Any:
+        return np.concatenate([getattr(d, name) for d in parts], axis=axis)
+
+    return Decisions(
+        rows=slice(parts[0].rows.start, parts[-1].rows.stop),
+        game=cat("game", -2), lift=cat("lift", -2), arms=cat("arms", -2), food=cat("food", -2),
+        tech_will=cat("tech_will", -2), rung=cat("rung", -2), join=cat("join", -2),
+        votes=cat("votes", -1), accept=cat("accept", -1),
+    )
+
+
+# --------------------------------------------------------------------------------- resolve
+
+
+def resolve(
+    world: World, state: State, q: Perception, d: Decisions, p: Any, t: int, key: Any
+) -> State:
+    """Apply all decisions of the month at once and return the new state."""
+    n = world.n
+    eye = np.eye(n)
+    off = 1.0 - eye
+    s = state.copy()
+    spc = p.shells_per_container
+
+    # --- support flows through link capacities
+    containers = d.arms / spc + d.food
+    scale = rules.capacity_scale(containers, world.capacity)
+    arms = d.arms * scale
+    food = d.food * scale
+    s.arms, s.food_flow, s.tech_will = arms, food, d.tech_will
+    s.arms_total = state.arms_total + arms
+    s.food_total = state.food_total + food
+
+    # --- munitions and the front
+    w = state.at_war
+    war_any = (w.sum(axis=-1) > 0).astype(np.float64)
+    sent = arms.sum(axis=-1)
+    received = arms.sum(axis=-2)
+    received_q = (arms * world.quality[..., :, None]).sum(axis=-2)
+    available = state.stock + world.production + received - sent
+    fired = war_any * np.minimum(world.consumption, np.maximum(available, 0.0))
+    supply = world.production + received
+    qmix = np.where(supply > 0, (world.production * world.quality + received_q)
+                    / np.maximum(supply, 1e-300), world.quality)
+    s.stock = np.maximum(available - fired, 0.0)
+    fronts = np.maximum(w.sum(axis=-1), 1.0)
+    fire = (fired * qmix / fronts)[..., :, None] * w
+    s.front = rules.front_update(state.front, fire, w, p.front_rate)
+    s.war_months = (state.war_months + 1.0) * w
+    s.capability = state.capability * (1.0 - p.attrition * war_any)
+
+    # --- wars end: decisively (front at +-1) or by negotiation
+    iu = np.triu_indices(n, 1)
+    u_end = np.zeros_like(w)
+    u_end[..., iu[0], iu[1]] = uniforms(key, t, Stream.WAR_END, iu[0] * n + iu[1])
+    u_end = u_end + np.swapaxes(u_end, -1, -2)
+    p_end = rules.sigmoid(p.war_end_intercept + p.war_end_fatigue * s.war_months / 60.0
+                          + p.war_end_offer * np.maximum(q.offer, np.swapaxes(q.offer, -1, -2)))
+    decisive = (np.abs(s.front) >= 1.0) & (w > 0)
+    negotiated = (u_end < p_end) & (w > 0) & ~decisive
+    ends = decisive | negotiated
+    s.war_ended = np.where(negotiated, 1, np.where(decisive, 2, state.war_ended)).astype(np.int8)
+    s.at_war = np.where(ends, 0.0, w)
+    s.front = np.where(ends, 0.0, s.front)
+    s.attacked = np.where(ends, 0.0, state.attacked)
+
+    # --- escalation, new wars, defence-pact entry
+    rung = d.rung
+    rung = np.where(ends, np.minimum(rung, 3), rung).astype(np.int8)
+    starts = (rung >= rules.WAR_RUNG) & (s.at_war <= 0) & (off > 0)
+    joins = d.join & (s.at_war <= 0)
+    new_war = starts | joins
+    new_war_sym = new_war | np.swapaxes(new_war, -1, -2)
+    s.attacked = np.where(starts, 1.0, s.attacked) * off
+    s.at_war = np.where(new_war_sym, 1.0, s.at_war)
+    rung = np.where(s.at_war > 0, np.maximum(rung, rules.WAR_RUNG), rung).astype(np.int8)
+    s.rung = rung
+    nuclear = world.warheads > 0
+    guarded = nuclear | ((s.pact * nuclear).max(axis=-1) > 0)  # own or allied warheads
+    major_pair = (nuclear[:, None] & guarded[..., None, :]) | (
+        guarded[..., :, None] & nuclear[None, :])
+    s.major_war = np.maximum(state.major_war, (new_war_sym & major_pair).any(axis=(-1, -2)))
+    s.war_widened = np.maximum(state.war_widened, new_war_sym.any(axis=(-1, -2)))
+    s.wars_at_start = state.wars_at_start
+
+    # --- sanctions: imposed, lifted, concessions; the US offer
+    imposed = d.game == 2
+    conceded = d.game == 1
+    base = np.where(imposed, p.sanction_intensity, state.sanctions)
+    base = np.where(d.lift, 0.0, base)
+    s.sanctions = base * off
+    s.games = state.games + np.stack(
+        [(d.game == k).sum(axis=(-1, -2)) for k in (1, 2, 3)], axis=-1
+    ).astype(np.int32)
+    s.offer_accepted = np.maximum(state.offer_accepted, d.accept.any(axis=-1))
+    newly = (s.offer_accepted > 0) & (state.offer_accepted <= 0)
+    s.offer_step = np.where(newly, t, state.offer_step).astype(np.int16)
+    rus = _at(world, "RUS")
+    if rus >= 0:
+        relief = np.where(newly, state.levers["us_offer"], 0.0)
+        west = world.west > 0
+        s.sanctions[..., west, rus] = s.sanctions[..., west, rus] * (1.0 - relief[..., None])
+
+    # --- economy, food, technology
+    sender_cost = p.sender_cost_scale * (q.sanctions_eff * world.dependence).sum(axis=-1)
+    s.econ_loss = rules.econ_update(state.econ_loss, q.bite, sender_cost, p)
+    s.food = rules.food_update(state.food, world.food_structural, q.bite, food.sum(axis=-2), p)
+    tracked = world.tech_tracked[:, None] * world.tech_tracked[None, :]
+    s.tech = state.tech + rules.tech_transfer(d.tech_will * tracked, state.tech, world.guard,
+                                              p.tech_rate)
+
+    # --- alignment and affinity
+    exchanged = rules.support_norm(arms / spc + food, p.support_reference)
+    s.alignment = rules.alignment_update(
+        state.alignment, state.anchor, state.stubbornness, state.affinity,
+        world.capability0, exchanged, q.sanctions_eff, p,
+    )
+    implied = rules.affinity_from_alignment(s.alignment, p.affinity_scale)
+    implied = np.clip(implied + p.alliance_affinity * s.pact, -1.0, 1.0)
+    a = rules.affinity_update(state.affinity, implied, exchanged, q.sanctions_eff, w, p)
+    conc = conceded.astype(np.float64)
+    a = a + p.concede_affinity * (conc + np.swapaxes(conc, -1, -2))
+
+    # --- UN votes: GA tallies, SC adoption and vetoes
+    s.un_level = state.un_level.copy()
+    s.vetoes, s.adopted, s.ga_tally = state.vetoes.copy(), state.adopted.copy(), state.ga_tally
+    for k, item in enumerate(q.agenda):
+        v = d.votes[k]
+        tgt = item.target
+        yes = (v == 1).astype(np.float64)
+        a[..., tgt, :] = a[..., tgt, :] - p.vote_affinity * yes
+        a[..., :, tgt] = a[..., :, tgt] - p.vote_affinity * yes
+        if item.body == "GA":
+            probs = rules.vote_probabilities(world.others_alignment, item.shift, p)
+            oidx = k * _VOTE_STRIDE + n + np.arange(len(world.others_alignment))
+            ov = rules.vote_draw(probs, uniforms(key, t, Stream.VOTE_GA, oidx))
+            s.ga_tally = np.stack([
+                (v == -1).sum(axis=-1) + (ov == -1).sum(axis=-1),
+                (v == 0).sum(axis=-1) + (ov == 0).sum(axis=-1),
+                (v == 1).sum(axis=-1) + (ov == 1).sum(axis=-1),
+            ], axis=-1).astype(np.int32)
+        else:
+            probs = rules.vote_probabilities(world.council_others, item.shift, p)
+            oidx = k * _VOTE_STRIDE + n + np.arange(len(world.council_others))
+            ov = rules.vote_draw(probs, uniforms(key, t, Stream.VOTE_SC, oidx))
+            n_yes = (v == 1).sum(axis=-1) + (ov == 1).sum(axis=-1)
+            veto = ((v == -1) & (world.p5 > 0)).any(axis=-1)
+            adopted = (n_yes >= 9) & ~veto
+            regime = world.un_regime[tgt] > 0
+            s.un_level[..., tgt] = np.where(
+                veto & regime, s.un_level[..., tgt] * (1.0 - p.veto_enforcement_loss),
+                np.where(adopted & regime,
+                         np.minimum(s.un_level[..., tgt] + p.resolution_enforcement_gain, 1.0),
+                         s.un_level[..., tgt]),
+            )
+            s.vetoes = s.vetoes + veto
+            s.adopted = s.adopted + adopted
+    s.affinity = np.clip(a, -1.0, 1.0) * off + eye
+
+    # --- outcome trackers
+    top = s.rung.max(axis=(-1, -2))
+    for r in range(len(rules.RUNGS)):
+        s.first_rung_step[..., r] = np.where(
+            (state.first_rung_step[..., r] < 0) & (top >= r), t, state.first_rung_step[..., r]
+        )
+    s.nuclear_use = np.maximum(state.nuclear_use, top >= rules.NUCLEAR_RUNG)
+    return s
+
+
+def step(world: World, state: State, p: Any, t: int, key: Any) -> State:
+    """One whole month for all actors at once (events, perceive, decide, resolve).
+
+    This is the batched path; :class:`scenarios.ScenarioModel` runs the same three phases
+    with each agent deciding its own row.
+    """
+    apply_events(world, state, t)
+    q = perceive(world, state, p, t)
+    d = decide(world, state, q, p, t, key, slice(0, world.n))
+    return resolve(world, state, q, d, p, t, key)
+
+
+def apply_events(world: World, state: State, t: int) -> None:
+    """Apply the events dated at step ``t`` (in place)."""
+    for when, ev in world.events:
+        if when == t:
+            apply_event(world, state, ev, world.config.parameters)
+
+
+def levers_of(state: State) -> Levers:
+    """The lever values of a single run's state, as a :class:`Levers` object."""
+    vals: dict[str, Any] = {}
+    for name, field in Levers.model_fields.items():
+        v = float(np.asarray(state.levers[name]))
+        vals[name] = bool(v) if field.annotation is bool else v
+    return Levers(**vals)

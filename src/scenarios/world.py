@@ -1,0 +1,460 @@
+"""The world: actors, their attributes and the N x N relations, built from a config and data.
+
+A :class:`World` holds what does not change during a run (actor codes, GDP, warheads, trade
+dependence, link capacities, munitions production, the UN agenda and the dated events). A
+:class:`State` holds what the rules change, as numpy arrays with a leading batch shape:
+``()`` for one run of the Mesa model, ``(B,)`` for a block of runs in the ensemble engine.
+
+:func:`build_world` reads the packaged calibration tables (:mod:`scenarios.data`) for the
+config's ``data_year`` and applies the config's settings on top; every value keeps its source
+in :attr:`World.sources`. Events dated before the config's start month are applied to the
+initial state (they have already happened).
+
+This module may import numpy, pandas, :mod:`scenarios.config`, :mod:`scenarios.data`,
+:mod:`scenarios.parameters` and :mod:`scenarios.rules`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from scenarios import data as _data
+from scenarios import rules
+from scenarios.config import ScenarioConfig
+from scenarios.parameters import TECH_DOMAINS, Levers, Parameters
+
+__all__ = ["AgendaVote", "State", "World", "build_world", "initial_state"]
+
+F64 = NDArray[np.float64]
+
+#: Structural food and energy insecurity used where a config sets none (share in [0, 1]).
+DEFAULT_FOOD_INSECURITY = 0.05
+#: Great powers: COW State System Membership v2024, major-power status in 2024.
+MAJOR_POWERS: tuple[str, ...] = ("USA", "GBR", "FRA", "RUS", "CHN", "DEU", "JPN")
+#: Sentinel for "no capacity limit" on a link (thousand containers per month).
+UNLIMITED = 1.0e9
+
+
+@dataclass(frozen=True)
+class AgendaVote:
+    """One UN vote scheduled at a step: body, target actor index, text shift and label."""
+
+    step: int
+    body: str
+    target: int
+    shift: float
+    label: str
+
+
+@dataclass(frozen=True)
+class World:
+    """Static description of one scenario; shared by all runs of an experiment."""
+
+    config: ScenarioConfig
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    p5: F64
+    major: F64
+    warheads: F64
+    gdp: F64
+    gdp_share: F64
+    capability0: F64
+    dependence: F64
+    capacity: F64
+    production: F64
+    consumption: F64
+    quality: F64
+    food_structural: F64
+    west: F64
+    un_regime: F64
+    tech_tracked: F64
+    guard: F64
+    others_alignment: F64
+    others_codes: tuple[str, ...]
+    council: F64
+    council_others: F64
+    agenda: tuple[AgendaVote, ...]
+    events: tuple[tuple[int, Any], ...]
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Number of modelled actors."""
+        return len(self.codes)
+
+    def index(self, code: str) -> int:
+        """Position of an actor code; ``-1`` when the actor is not modelled."""
+        try:
+            return self.codes.index(code)
+        except ValueError:
+            return -1
+
+    def mask(self, codes: tuple[str, ...] | list[str]) -> F64:
+        """1.0 at the positions of the given actors (unknown codes are ignored)."""
+        m = np.zeros(self.n)
+        for c in codes:
+            i = self.index(c)
+            if i >= 0:
+                m[i] = 1.0
+        return m
+
+
+@dataclass
+class State:
+    """Dynamic state of one run (batch shape ``()``) or a block of runs (``(B,)``)."""
+
+    alignment: F64
+    anchor: F64
+    stubbornness: F64
+    affinity: F64
+    pact: F64
+    sanctions: F64
+    at_war: F64
+    attacked: F64
+    front: F64
+    war_months: F64
+    rung: NDArray[np.int8]
+    stock: F64
+    econ_loss: F64
+    food: F64
+    tech: F64
+    capability: F64
+    un_level: F64
+    arms: F64
+    food_flow: F64
+    tech_will: F64
+    arms_total: F64
+    food_total: F64
+    levers: dict[str, F64]
+    offer_accepted: F64
+    offer_step: NDArray[np.int16]
+    wars_at_start: F64
+    war_ended: NDArray[np.int8]
+    first_rung_step: NDArray[np.int16]
+    nuclear_use: F64
+    major_war: F64
+    war_widened: F64
+    games: NDArray[np.int32]
+    vetoes: NDArray[np.int32]
+    adopted: NDArray[np.int32]
+    ga_tally: NDArray[np.int32]
+    polarization_start: F64
+
+    def copy(self) -> State:
+        """A deep copy (arrays copied, lever dict copied)."""
+        kw: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            kw[f.name] = {k: a.copy() for k, a in v.items()} if isinstance(v, dict) else v.copy()
+        return State(**kw)
+
+    def broadcast(self, batch: tuple[int, ...]) -> State:
+        """The same state repeated over a new leading batch shape (arrays copied)."""
+        kw: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, dict):
+                kw[f.name] = {k: np.broadcast_to(a, batch + a.shape).copy() for k, a in v.items()}
+            else:
+                kw[f.name] = np.broadcast_to(v, batch + v.shape).copy()
+        return State(**kw)
+
+
+def _dependence(cfg: ScenarioConfig, codes: tuple[str, ...], snap: pd.DataFrame) -> F64:
+    """Economic dependence ``D_ij``: share of i's GDP traded with j.
+
+    ``D_ij = openness_i * share_ij``, with ``share_ij`` the recorded trade share where
+    ``trade_shares.csv`` has one (latest year at or before ``data_year``) and otherwise a
+    gravity share ``gdp_j / world GDP``.
+    """
+    n = len(codes)
+    vals = _data.actor_values()
+    gdp_all = vals[(vals["variable"] == "gdp_usd_bn") & (vals["year"] <= cfg.data_year)]
+    world_gdp = float(gdp_all.sort_values("year").groupby("iso3").tail(1)["value"].sum())
+    gdp = snap["gdp_usd_bn"].to_numpy(dtype=float)
+    share = np.tile(gdp / world_gdp, (n, 1))
+    ts = _data.trade_shares()
+    ts = ts[ts["year"] <= cfg.data_year].sort_values("year")
+    ts = ts.groupby(["iso3_from", "iso3_to"]).tail(1)
+    pos = {c: i for i, c in enumerate(codes)}
+    for row in ts.itertuples():
+        i, j = pos.get(str(row.iso3_from)), pos.get(str(row.iso3_to))
+        if i is not None and j is not None:
+            share[i, j] = float(row.share)  # type: ignore[arg-type]
+    np.fill_diagonal(share, 0.0)
+    openness = snap["trade_openness"].fillna(0.5).to_numpy(dtype=float)
+    return np.clip(openness[:, None] * share, 0.0, 1.0)
+
+
+def _month_step(cfg: ScenarioConfig, date: Any) -> int:
+    """Step at whose beginning an event dated ``date`` applies (<= 0: before the start)."""
+    return int(cfg.start.months_until(date)) + 1
+
+
+def build_world(cfg: ScenarioConfig) -> World:
+    """Build the static :class:`World` of a scenario from its config and the packaged data.
+
+    Examples
+    --------
+    >>> from scenarios.config import builtin_config
+    >>> w = build_world(builtin_config("baseline"))
+    >>> w.codes[:3], w.n
+    (('RUS', 'PRK', 'CHN'), 20)
+    """
+    codes = tuple(cfg.actor_codes())
+    n = len(codes)
+    snap = _data.snapshot(cfg.data_year, list(codes))
+    sources: dict[str, str] = {}
+    for col in ("cinc", "gdp_usd_bn", "warheads", "trade_openness", "ideal_point"):
+        for c in codes:
+            src, year = snap.loc[c, col + "_source"], snap.loc[c, col + "_year"]
+            sources[f"{c}.{col}"] = f"{src!s} ({year!s})"
+
+    gdp = snap["gdp_usd_bn"].fillna(snap["gdp_usd_bn"].median()).to_numpy(dtype=float)
+    vals = _data.actor_values()
+    gdp_all = vals[(vals["variable"] == "gdp_usd_bn") & (vals["year"] <= cfg.data_year)]
+    world_gdp = float(gdp_all.sort_values("year").groupby("iso3").tail(1)["value"].sum())
+    cinc = snap["cinc"].fillna(0.0).to_numpy(dtype=float)
+    warheads = snap["warheads"].fillna(0.0).to_numpy(dtype=float)
+
+    production = np.zeros(n)
+    consumption = np.zeros(n)
+    quality = np.full(n, cfg.parameters.munitions_quality_default)
+    food = np.full(n, DEFAULT_FOOD_INSECURITY)
+    for code, s in cfg.actor_settings.items():
+        i = codes.index(code)
+        for name, arr in (
+            ("munitions_production", production),
+            ("munitions_consumption", consumption),
+            ("munitions_quality", quality),
+            ("food_insecurity", food),
+        ):
+            v = getattr(s, name)
+            if v is not None:
+                arr[i] = v
+                sources[f"{code}.{name}"] = s.source or ""
+
+    capacity = np.full((n, n), UNLIMITED)
+    for link in cfg.links:
+        a, b = codes.index(link.between[0]), codes.index(link.between[1])
+        capacity[a, b] = capacity[b, a] = link.capacity
+        sources[f"link.{link.between[0]}-{link.between[1]}"] = link.source
+
+    un_regime = np.zeros(n)
+    for code in cfg.un_sanctions:
+        un_regime[codes.index(code)] = 1.0
+
+    members = _data.actors()
+    ip = _data.ideal_points()
+    ip = ip[ip["year"] <= cfg.data_year].sort_values("year").groupby("iso3").tail(1)
+    ip_by = dict(zip(ip["iso3"], ip["ideal_point"], strict=True))
+    others = tuple(c for c in members["iso3"] if c not in codes and c in ip_by)
+    others_alignment = np.array([ip_by[c] for c in others], dtype=float)
+    council = np.zeros(n)
+    council_others = []
+    for c in members.loc[members["p5"] == 1, "iso3"]:
+        if c in codes:
+            council[codes.index(c)] = 1.0
+    for c in cfg.security_council:
+        if c in codes:
+            council[codes.index(c)] = 1.0
+        elif c in ip_by:
+            council_others.append(ip_by[c])
+
+    agenda: list[AgendaVote] = []
+    for item in cfg.agenda:
+        first = _month_step(cfg, item.start)
+        for step in range(max(first, 1), cfg.steps + 1):
+            if (step - first) % item.every == 0:
+                agenda.append(
+                    AgendaVote(step, item.body, codes.index(item.target), item.shift, item.label)
+                )
+    events = []
+    for ev in cfg.events:
+        step = _month_step(cfg, ev.date)
+        if step <= cfg.steps:
+            events.append((step, ev))
+            if ev.type == "un_vote":
+                agenda.append(
+                    AgendaVote(max(step, 1), ev.body, codes.index(ev.target), ev.shift, ev.label)
+                )
+    agenda.sort(key=lambda a: a.step)
+
+    p = cfg.parameters
+    guard = np.array([getattr(p, f"tech_guard_{d}") for d in TECH_DOMAINS])
+    return World(
+        config=cfg,
+        codes=codes,
+        names=tuple(str(x) for x in snap["name"]),
+        p5=snap["p5"].to_numpy(dtype=float),
+        major=np.array([1.0 if c in MAJOR_POWERS else 0.0 for c in codes]),
+        warheads=warheads,
+        gdp=gdp,
+        gdp_share=gdp / world_gdp,
+        capability0=cinc,
+        dependence=_dependence(cfg, codes, snap),
+        capacity=capacity,
+        production=production,
+        consumption=consumption,
+        quality=quality,
+        food_structural=food,
+        west=_group_mask(cfg, codes, "west"),
+        un_regime=un_regime,
+        tech_tracked=np.array(
+            [1.0 if (c in cfg.actor_settings and cfg.actor_settings[c].tech is not None) else 0.0
+             for c in codes]),
+        guard=guard,
+        others_alignment=others_alignment,
+        others_codes=others,
+        council=council,
+        council_others=np.array(council_others, dtype=float),
+        agenda=tuple(agenda),
+        events=tuple(events),
+        sources=sources,
+    )
+
+
+def _group_mask(cfg: ScenarioConfig, codes: tuple[str, ...], group: str) -> F64:
+    m = np.zeros(len(codes))
+    for c in cfg.groups.get(group, []):
+        m[codes.index(c)] = 1.0
+    return m
+
+
+def initial_state(world: World, levers: Levers | None = None) -> State:
+    """The state at step 0 (batch shape ``()``), before events dated on or after the start.
+
+    Affinity starts at the fixed point of its own update under the initial alignment,
+    alliances, sanctions and wars (without the balance term), so that two years of war and
+    sanctions before a 2024 start are already reflected in it.
+
+    Examples
+    --------
+    >>> from scenarios.config import builtin_config
+    >>> w = build_world(builtin_config("baseline"))
+    >>> s = initial_state(w)
+    >>> s.affinity.shape, bool(s.at_war[w.index("RUS"), w.index("UKR")])
+    ((20, 20), True)
+    """
+    cfg = world.config
+    p = cfg.parameters
+    lv = levers if levers is not None else cfg.levers
+    codes = world.codes
+    n = world.n
+    snap = _data.snapshot(cfg.data_year, list(codes))
+    x0 = snap["ideal_point"].fillna(0.0).to_numpy(dtype=float)
+    stub = np.full(n, p.stubbornness)
+    stock = np.zeros(n)
+    tech = np.zeros((n, len(TECH_DOMAINS)))
+    for code, s in cfg.actor_settings.items():
+        i = codes.index(code)
+        if s.alignment is not None:
+            x0[i] = s.alignment
+        if s.stubbornness is not None:
+            stub[i] = s.stubbornness
+        if s.munitions_stock is not None:
+            stock[i] = s.munitions_stock
+        if s.tech is not None:
+            tech[i] = [getattr(s.tech, d) for d in TECH_DOMAINS]
+
+    pact = np.zeros((n, n))
+    al = _data.alliances(cfg.data_year, list(codes))
+    for row in al[al["defense"] == 1].itertuples():
+        a, b = codes.index(str(row.iso3_a)), codes.index(str(row.iso3_b))
+        pact[a, b] = pact[b, a] = 1.0
+
+    sanctions = np.zeros((n, n))
+    for spec in cfg.sanctions:
+        level = spec.intensity if spec.intensity is not None else p.sanction_intensity
+        for tgt in cfg.expand([spec.target]):
+            for c in cfg.expand(spec.senders):
+                if c != tgt:
+                    sanctions[codes.index(c), codes.index(tgt)] = level
+    at_war = np.zeros((n, n))
+    attacked = np.zeros((n, n))
+    war_months = np.zeros((n, n))
+    for war in cfg.wars:
+        a, d = codes.index(war.attacker), codes.index(war.defender)
+        at_war[a, d] = at_war[d, a] = 1.0
+        attacked[a, d] = 1.0
+        war_months[a, d] = war_months[d, a] = max(war.since.months_until(cfg.start), 0)
+    un_level = world.un_regime * 1.0
+    for code, level in cfg.un_sanctions.items():
+        un_level[codes.index(code)] = level
+
+    lever_arrays = {
+        name: np.asarray(float(getattr(lv, name))) for name in Levers.model_fields
+    }
+    state = State(
+        alignment=x0.copy(),
+        anchor=x0.copy(),
+        stubbornness=stub,
+        affinity=np.eye(n),
+        pact=pact,
+        sanctions=sanctions,
+        at_war=at_war,
+        attacked=attacked,
+        front=np.zeros((n, n)),
+        war_months=war_months,
+        rung=np.where(at_war > 0, rules.WAR_RUNG, 0).astype(np.int8),
+        stock=stock,
+        econ_loss=np.zeros(n),
+        food=world.food_structural.copy(),
+        tech=tech,
+        capability=world.capability0.copy(),
+        un_level=un_level,
+        arms=np.zeros((n, n)),
+        food_flow=np.zeros((n, n)),
+        tech_will=np.zeros((n, n)),
+        arms_total=np.zeros((n, n)),
+        food_total=np.zeros((n, n)),
+        levers=lever_arrays,
+        offer_accepted=np.asarray(0.0),
+        offer_step=np.asarray(-1, dtype=np.int16),
+        wars_at_start=at_war.copy(),
+        war_ended=np.zeros((n, n), dtype=np.int8),
+        first_rung_step=np.full(len(rules.RUNGS), -1, dtype=np.int16),
+        nuclear_use=np.asarray(0.0),
+        major_war=np.asarray(0.0),
+        war_widened=np.asarray(0.0),
+        games=np.zeros(3, dtype=np.int32),
+        vetoes=np.asarray(0, dtype=np.int32),
+        adopted=np.asarray(0, dtype=np.int32),
+        ga_tally=np.zeros(3, dtype=np.int32),
+        polarization_start=np.asarray(0.0),
+    )
+    _settle_affinity(state, p)
+    # events that happened before the start month shape the initial state
+    from scenarios.dynamics import apply_event  # local: dynamics imports this module
+
+    for step, ev in world.events:
+        if step <= 0:
+            apply_event(world, state, ev, p)
+    state.rung = np.maximum(state.rung, np.where(state.at_war > 0, rules.WAR_RUNG, 0)).astype(
+        np.int8
+    )
+    for r in range(int(state.rung.max()) + 1):
+        state.first_rung_step[r] = 0
+    state.polarization_start = np.asarray(
+        rules.polarization(state.affinity, rules.bloc_partition(state.affinity))
+    )
+    return state
+
+
+def _settle_affinity(state: State, p: Parameters) -> None:
+    """Set affinity to the fixed point of its relaxation under the initial relations."""
+    implied = rules.affinity_from_alignment(state.alignment, p.affinity_scale)
+    implied = implied + p.alliance_affinity * state.pact
+    s = state.sanctions
+    pressure = p.affinity_sanction * (s + s.T) + p.affinity_war * state.at_war
+    relax = max(p.affinity_relax, 1e-9)
+    a = np.clip(implied - pressure / relax, -1.0, 1.0)
+    np.fill_diagonal(a, 1.0)
+    state.affinity = a
