@@ -1479,6 +1479,60 @@ def _duplicate_keys(node: Any) -> list[Problem]:
 
 
 def _parse_text(text: str, file: str) -> ScenarioConfig:
+    data = _read_yaml(text, file)
+    return parse_config(_resolve_extends(data, file, (file,)), file=file)
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge two config mappings: mappings merge key by key, anything else replaces."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _resolve_extends(data: Any, file: str, chain: tuple[str, ...]) -> Any:
+    """Apply ``extends: OTHER.yaml``: the other file's mapping, overridden by this one.
+
+    ``OTHER`` is a path relative to the extending file (for a built-in config, another
+    built-in config's file name). Lists are replaced, not concatenated.
+    """
+    if not isinstance(data, Mapping) or "extends" not in data:
+        return data
+    data = dict(data)
+    target = data.pop("extends")
+    if not isinstance(target, str) or not target.endswith((".yaml", ".yml")):
+        raise ConfigError([Problem("extends", target, "must name a YAML file",
+                                   "a path ending in .yaml, relative to this file")], file)
+    if file.startswith("scenarios/configs/"):
+        base_file = f"scenarios/configs/{target}"
+        res = _builtin_dir().joinpath(target)
+        if not res.is_file():
+            raise ConfigError([Problem("extends", target, "no built-in config of this name",
+                                       "one of " + ", ".join(f"{n}.yaml" for n in
+                                                             builtin_names()))], file)
+        text = res.read_text(encoding="utf-8")
+    else:
+        path = Path(file).parent / target
+        base_file = os.fspath(path)
+        if not path.is_file():
+            raise ConfigError([Problem("extends", target, f"file not found ({base_file})",
+                                       "a YAML config file, relative to this file")], file)
+        text = path.read_text(encoding="utf-8")
+    if base_file in chain:
+        raise ConfigError([Problem("extends", target, "configs extend each other in a cycle: "
+                                   + " -> ".join([*chain, base_file]),
+                                   "a chain of extends that ends")], file)
+    base = _resolve_extends(_read_yaml(text, base_file), base_file, (*chain, base_file))
+    if not isinstance(base, Mapping):
+        raise _file_error(base_file, "the top level must be a mapping (key: value)")
+    return _merge(base, data)
+
+
+def _read_yaml(text: str, file: str) -> Any:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         if node is not None and (dups := _duplicate_keys(node)):
@@ -1505,7 +1559,7 @@ def _parse_text(text: str, file: str) -> ScenarioConfig:
         raise _file_error(file, f"not valid YAML: {exc}") from None
     if data is None:
         raise _file_error(file, "the file is empty; a config needs at least `name`")
-    return parse_config(data, file=file)
+    return data
 
 
 def load_config(path: str | os.PathLike[str]) -> ScenarioConfig:
@@ -1586,6 +1640,14 @@ def config_json_schema() -> dict[str, Any]:
     for sub in schema.get("$defs", {}).values():  # docstring examples are for Python readers
         if "description" in sub:
             sub["description"] = sub["description"].split("\n\nExamples\n")[0].strip()
+    schema["properties"] = {
+        "extends": {
+            "type": "string",
+            "description": "Another config file (relative path) this one overrides: mappings "
+            "merge key by key, lists and values replace.",
+        },
+        **schema["properties"],
+    }
     schema.update({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

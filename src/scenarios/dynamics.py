@@ -86,6 +86,7 @@ class Perception:
     need: F64
     exportable: F64
     dcap: F64
+    enemy_of_friend: F64
     offer: F64
     support_shift: F64
     tech_lever: F64
@@ -114,7 +115,7 @@ class Decisions:
 # ---------------------------------------------------------------------------------- events
 
 
-def apply_event(world: World, state: State, ev: Any, p: Parameters) -> None:
+def apply_event(world: World, state: State, ev: Any, p: Any) -> None:
     """Apply one dated event to ``state`` in place (any batch shape).
 
     Event types and their effect are documented in ``docs/model.md`` (Dated events).
@@ -154,13 +155,18 @@ def apply_event(world: World, state: State, ev: Any, p: Parameters) -> None:
                 state.sanctions[..., ix(c), ix(tgt)] = 0.0
     elif ev.type == "war":
         a, d = ix(ev.attacker), ix(ev.defender)
+        new = state.at_war[..., a, d] <= 0
         _start_war(state, a, d)
         state.attacked[..., a, d] = 1.0
+        major = _major_pair(world, state)[..., a, d]
+        state.war_widened = np.maximum(state.war_widened, new)
+        state.major_war = np.maximum(state.major_war, new & major)
     elif ev.type == "ceasefire":
         a, b = ix(ev.actors[0]), ix(ev.actors[1])
         ended = state.at_war[..., a, b] > 0
         for i, j in ((a, b), (b, a)):
             state.at_war[..., i, j] = 0.0
+            state.attacked[..., i, j] = 0.0
             state.front[..., i, j] = 0.0
             state.rung[..., i, j] = np.where(ended, np.minimum(state.rung[..., i, j], 3),
                                              state.rung[..., i, j])
@@ -189,6 +195,13 @@ def apply_event(world: World, state: State, ev: Any, p: Parameters) -> None:
         else:
             np.clip(state.alignment, -4.0, 4.0, out=state.alignment)
     # un_vote events are scheduled in the world's agenda; nothing to do here.
+
+
+def _major_pair(world: World, state: State) -> NDArray[np.bool_]:
+    """Pairs where a nuclear-armed state faces a nuclear-armed or nuclear-protected one."""
+    nuclear = world.warheads > 0
+    guarded = nuclear | ((state.pact * nuclear).max(axis=-1) > 0)  # own or allied warheads
+    return (nuclear[:, None] & guarded[..., None, :]) | (guarded[..., :, None] & nuclear[None, :])
 
 
 def _start_war(state: State, a: int, d: int) -> None:
@@ -249,15 +262,17 @@ def perceive(world: World, state: State, p: Any, t: int) -> Perception:
 
     rel = state.capability * (1.0 - state.econ_loss) / np.maximum(world.capability0, 1e-12)
     dcap = rel[..., :, None] - rel[..., None, :]
+    friend = (state.affinity > p.bloc_threshold) * (1.0 - eye)
+    enemy_of_friend = np.minimum(friend @ w, 1.0)
 
     offer = np.zeros_like(state.affinity)
     rus, usa, chn = _at(world, "RUS"), _at(world, "USA"), _at(world, "CHN")
     neg = state.levers["negotiation"]
     if rus >= 0:
-        west_idx = np.flatnonzero(world.west)
-        for i in west_idx:
-            offer[..., i, rus] = neg
-            offer[..., rus, i] = neg
+        # standing offers between Russia and the West, and whoever is at war with Russia
+        party = np.maximum(world.west, w[..., rus, :])
+        offer[..., :, rus] = neg[..., None] * party
+        offer[..., rus, :] = neg[..., None] * party
         if usa >= 0:
             standing = state.levers["us_offer"]
             offer[..., usa, rus] = np.maximum(offer[..., usa, rus], standing)
@@ -278,7 +293,8 @@ def perceive(world: World, state: State, p: Any, t: int) -> Perception:
         hostility=hostility, violation=violation, leak=leak, bite=bite, nominal_bite=nominal,
         bite_new=bite_new, sanctions_eff=s_eff, intensity=intensity, deter=deter,
         trigger=trigger, shortfall=shortfall, need=need, exportable=exportable, dcap=dcap,
-        offer=offer, support_shift=support_shift, tech_lever=tech_lever,
+        enemy_of_friend=enemy_of_friend, offer=offer, support_shift=support_shift,
+        tech_lever=tech_lever,
         recip_food=rules.support_norm(food_t, p.support_reference),
         recip_arms=rules.support_norm(arms_t / spc, p.support_reference),
         arms_in_kcont=arms_t / spc, agenda=agenda,
@@ -324,10 +340,12 @@ def decide(
     fade = (1.0 - r(q.hostility)) * (1.0 - r(q.violation))
     lift = (s_now > 0) & (uniforms(key, t, Stream.LIFT, idx) < p.lift_rate * fade)
 
-    # support: arms for food, technology
+    # support: arms for food, technology; never to a state sanctioned, fought, or at war
+    # with one's friends (the enemy of my friend is not armed by me)
     free = (s_now <= 0) * (r(state.at_war) <= 0) * off
+    arms_free = free * (r(q.enemy_of_friend) <= 0)
     will_arms = rules.willingness(r(state.affinity), row(q.need), r(q.recip_food),
-                                  p.support_intercept + r(q.support_shift), p) * free
+                                  p.support_intercept + r(q.support_shift), p) * arms_free
     arms = rules.arms_allocation(will_arms, q.exportable[..., lo:hi], q.shortfall)
     will_food = rules.willingness(r(state.affinity), row(state.food), r(q.recip_arms),
                                   p.support_intercept + r(q.support_shift), p) * free
@@ -469,10 +487,7 @@ def resolve(
     s.at_war = np.where(new_war_sym, 1.0, s.at_war)
     rung = np.where(s.at_war > 0, np.maximum(rung, rules.WAR_RUNG), rung).astype(np.int8)
     s.rung = rung
-    nuclear = world.warheads > 0
-    guarded = nuclear | ((s.pact * nuclear).max(axis=-1) > 0)  # own or allied warheads
-    major_pair = (nuclear[:, None] & guarded[..., None, :]) | (
-        guarded[..., :, None] & nuclear[None, :])
+    major_pair = _major_pair(world, s)
     s.major_war = np.maximum(state.major_war, (new_war_sym & major_pair).any(axis=(-1, -2)))
     s.war_widened = np.maximum(state.war_widened, new_war_sym.any(axis=(-1, -2)))
     s.wars_at_start = state.wars_at_start
@@ -567,17 +582,17 @@ def step(world: World, state: State, p: Any, t: int, key: Any) -> State:
     This is the batched path; :class:`scenarios.ScenarioModel` runs the same three phases
     with each agent deciding its own row.
     """
-    apply_events(world, state, t)
+    apply_events(world, state, t, p)
     q = perceive(world, state, p, t)
     d = decide(world, state, q, p, t, key, slice(0, world.n))
     return resolve(world, state, q, d, p, t, key)
 
 
-def apply_events(world: World, state: State, t: int) -> None:
-    """Apply the events dated at step ``t`` (in place)."""
+def apply_events(world: World, state: State, t: int, p: Any) -> None:
+    """Apply the events dated at step ``t`` (in place), with the run's parameters ``p``."""
     for when, ev in world.events:
         if when == t:
-            apply_event(world, state, ev, world.config.parameters)
+            apply_event(world, state, ev, p)
 
 
 def levers_of(state: State) -> Levers:

@@ -185,7 +185,7 @@ class ScenarioModel(mesa.Model):
     def step(self) -> None:
         """One month: events, perception, every agent decides, all decisions resolve."""
         t = self.steps  # Mesa has already advanced the step counter
-        dynamics.apply_events(self.world, self.state, t)
+        dynamics.apply_events(self.world, self.state, t, self.p)
         self.perception = dynamics.perceive(self.world, self.state, self.p, t)
         self.agents.do("decide")
         parts = [a.decisions for a in self.states if a.decisions is not None]

@@ -113,8 +113,6 @@ def summarize(world: World, state: State, p: Any) -> dict[str, Any]:
     camp = rules.bloc_partition(state.affinity)
     pol = rules.polarization(state.affinity, camp)
     poles = _poles(world, state, p)
-    adj = state.affinity > p.bloc_threshold
-    bloc_size = adj.sum(axis=-1)  # size of each actor's neighbourhood incl. itself
 
     top = state.rung.max(axis=(-1, -2))
     first = state.first_rung_step
@@ -149,7 +147,7 @@ def summarize(world: World, state: State, p: Any) -> dict[str, Any]:
         "polarization": pol,
         "polarization_start": state.polarization_start,
         "effective_poles": poles,
-        "largest_bloc": bloc_size.max(axis=-1),
+        "largest_bloc": rules.largest_bloc(state.affinity, p.bloc_threshold),
         "bloc_consolidated": consolidated,
         "econ_loss_rus": _one(world, state, state.econ_loss, "RUS"),
         "econ_loss_prk": _one(world, state, state.econ_loss, "PRK"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["TECH_DOMAINS", "Levers", "Parameters", "param", "provenance_table"]
 
@@ -106,7 +106,9 @@ class Parameters(_Frozen):
         "logit = 0.913 (calibration.json: ties_p_impose_given_resist)",
         doc="Logit of imposing sanctions after the target resists, at zero motive.")
     impose_motive: float = param(
-        0.5, ge=0, le=10, unit="1", source="assumption",
+        0.0, ge=0, le=10, unit="1",
+        source="TIES gives the unconditional share (0 keeps P(impose | resist) = 0.714); "
+        "assumption for values above 0",
         doc="Increase in the imposition logit per unit of the sender's motive.")
     sanction_intensity: float = param(
         0.6, ge=0, le=1, unit="share of bilateral trade cut",
@@ -335,8 +337,9 @@ class Parameters(_Frozen):
         2.0, ge=0, le=20, unit="logit per unit offer", source="assumption",
         doc="Rise in the settlement logit with standing de-escalation offers.")
     munitions_quality_default: float = param(
-        0.6, ge=0, le=1, unit="1",
-        source="DIGEST §Constraints: DPRK shells old, inaccurate, near expiry",
+        0.9, ge=0, le=1, unit="1",
+        source="assumption: current production of an industrial power; configs set lower "
+        "values where the DIGEST says so (DPRK shells old, inaccurate, near expiry)",
         doc="Effectiveness of one shell relative to a modern one, where an actor sets none.")
 
     vote_target_affinity: float = param(
@@ -374,6 +377,16 @@ class Parameters(_Frozen):
         source="definition; the Kursk incursion of August 2024 drew DPRK troops in (UCDP 2024)",
         doc="Ground a pact partner must have lost for its ally to be called to its defence.")
 
+    @model_validator(mode="after")
+    def _ordered_cutpoints(self) -> Parameters:
+        # an ordered logit needs c_lo < c_hi, or P(no) + P(yes) would exceed one
+        if not self.vote_cut_no < self.vote_cut_yes:
+            raise ValueError(
+                f"vote_cut_no ({self.vote_cut_no}) must be below vote_cut_yes "
+                f"({self.vote_cut_yes}): the ordered-logit cutpoints must be ordered"
+            )
+        return self
+
     def with_updates(self, **values: Any) -> Parameters:
         """Return a validated copy with some values replaced.
 
@@ -393,13 +406,14 @@ class Levers(_Frozen):
         doc="Multiplier on the intensity of sanctions imposed by the West group.")
     ukraine_support: float = param(
         1.0, ge=0, le=3, unit="multiplier", source="DIGEST §Ukraine war",
-        doc="Multiplier on the munitions the West group exports to Ukraine.")
+        doc="Multiplier on the munitions the West group can export (in the shipped "
+        "scenarios Ukraine is the only belligerent it arms).")
     us_offer: float = param(
         0.0, ge=0, le=1, unit="share of sanctions relieved",
         source="DIGEST Q2 (cards Washington could offer Russia)",
         doc="Sanctions relief the US offers Russia for ending technology transfer to the DPRK.")
     us_korea_posture: float = param(
-        1.0, ge=0, le=2, unit="multiplier (1 = 28,500 troops)",
+        1.0, ge=0, le=2, unit="multiplier (1 = about 28,000 troops)",
         source="DIGEST §Deterrence and presence (28,000 US troops in South Korea)",
         doc="US posture in Korea: multiplies extended deterrence over South Korea and Japan.")
     china_support_russia: float = param(
@@ -408,7 +422,8 @@ class Levers(_Frozen):
     russia_veto_use: float = param(
         1.0, ge=0, le=1, unit="probability",
         source="DIGEST §Veto use; UNSC veto list 1946-2022",
-        doc="Probability that Russia turns a 'no' on a resolution shielding a partner into a veto.")
+        doc="Probability that Russia turns a 'no' in the Security Council into a veto "
+        "(otherwise it abstains).")
     russia_tech_transfer: float = param(
         1.0, ge=0, le=1, unit="multiplier",
         source="DIGEST §Technology transfer",

@@ -29,6 +29,7 @@ __all__ = [
     "affinity_update",
     "alignment_update",
     "arms_allocation",
+    "bloc_labels",
     "bloc_partition",
     "capacity_scale",
     "classify",
@@ -40,6 +41,7 @@ __all__ = [
     "food_update",
     "front_update",
     "hostility",
+    "largest_bloc",
     "leakage",
     "munitions_shortfall",
     "pact_trigger",
@@ -232,6 +234,7 @@ def pact_trigger(
     [0.0, 0.0, 1.0]
     """
     n = pact.shape[-1]
+    losing = _bc(losing, np.ndim(front))
     called = at_war * np.maximum(np.swapaxes(attacked, -1, -2), front < -losing)  # [k, j]
     p = pact * (1.0 - np.eye(n))
     trig = (p[..., :, :, None] * called[..., None, :, :]).max(axis=-2)  # max over k
@@ -288,9 +291,10 @@ def threat_motive(
 ) -> Array:
     """A sender's motive (logit scale) to threaten sanctions on a target.
 
-    ``m_ij = b0 + bH H_ij + bV v_j - bD D_ij + log(multiplier_i)``: hostility and the
-    target's violation raise it, the sender's own dependence on the target lowers it, and
-    the sender's lever (Western sanctions) shifts it.
+    ``m_ij = b0 + bH H_ij + bV V_ij - bD D_ij + log(multiplier_i)``: hostility and the
+    target's violation as the sender sees it (``V_ij``, see
+    :func:`scenarios.dynamics.perceive`) raise it, the sender's own dependence on the target
+    lowers it, and the sender's lever (Western sanctions) shifts it.
     """
     mult = np.log(np.maximum(multiplier, 1e-9))
     p = _Bcast(p, hostility_)
@@ -587,10 +591,10 @@ def affinity_update(
 ) -> Array:
     """Affinity step: relaxation, structural balance, support, sanctions and war.
 
-    ``A' = clip(A + r (A* - A) + mu (A A / N - A diag) + gY (Y + Y^T) - gS (S + S^T)
-    - gW W, -1, 1)`` with unit diagonal, where ``A*`` is the affinity implied by alignment
-    (plus alliances) and ``(A A)_ij / N`` the structural-balance term of Marvel et al. (2011):
-    "the friend of my enemy is my enemy".
+    ``A' = clip(A + r (A* - A) + mu sum_{k != i, j} A_ik A_kj / N + gY (Y + Y^T)
+    - gS (S + S^T) - gW W, -1, 1)`` with unit diagonal, where ``A*`` is the affinity
+    implied by alignment (plus alliances) and the sum over third parties is the
+    structural-balance term of Marvel et al. (2011): "the friend of my enemy is my enemy".
 
     Examples
     --------
@@ -683,20 +687,29 @@ def front_update(front: Array, fire: Array, at_war: Array, rate: Float) -> Array
 
 
 def bloc_partition(affinity: Array) -> NDArray[np.int8]:
-    """Two camps (+1 / -1) from the sign of the leading eigenvector of the affinity matrix.
+    """Two camps (+1 / -1) from the leading eigenvector of the mean-centred affinity matrix.
 
-    The leading eigenvector of a signed affinity matrix is the spectral relaxation of the
-    two-camp partition that minimises frustration (Axelrod & Bennett 1993 landscape energy
-    with equal sizes). The sign is fixed so that actor 0 is in camp +1. Works on any batch.
+    Maximising ``sum_ij (A_ij - mean A) s_i s_j`` over camp signs ``s`` is the two-camp
+    landscape-energy problem of Axelrod & Bennett (1993) with equal sizes, measured against
+    the average affinity as in modularity (Newman 2006); its spectral relaxation is the
+    leading eigenvector of the centred matrix. Without centring, a network of mostly
+    positive affinities would always put everyone in one camp. The sign is fixed so that
+    actor 0 is in camp +1. Works on any batch shape.
 
     Examples
     --------
     >>> A = np.array([[1, .8, -.7], [.8, 1, -.5], [-.7, -.5, 1]])
     >>> bloc_partition(A).tolist()
     [1, 1, -1]
+    >>> bloc_partition(np.array([[1, .9, .2, .1], [.9, 1, .1, .2], [.2, .1, 1, .9],
+    ...                          [.1, .2, .9, 1]])).tolist()   # all friendly, two clusters
+    [1, 1, -1, -1]
     """
-    sym = 0.5 * (affinity + np.swapaxes(affinity, -1, -2))
-    _, vecs = np.linalg.eigh(sym)
+    n = affinity.shape[-1]
+    off = 1.0 - np.eye(n)
+    sym = 0.5 * (affinity + np.swapaxes(affinity, -1, -2)) * off
+    mean = sym.sum(axis=(-1, -2), keepdims=True) / max(n * (n - 1), 1)
+    _, vecs = np.linalg.eigh((sym - mean) * off)
     lead = vecs[..., :, -1]
     sign = np.where(lead[..., :1] < 0, -1.0, 1.0)
     camp = np.where(lead * sign >= 0, 1, -1)
@@ -722,11 +735,45 @@ def polarization(affinity: Array, camp: Array) -> Array:
     return np.where(both, 0.5 * (within - between), 0.0)
 
 
+def bloc_labels(affinity: Array, threshold: Float = 0.3) -> NDArray[np.intp]:
+    """Bloc label of each actor: connected components of the graph ``A_ij > threshold``.
+
+    Each actor is labelled by the smallest index in its component (computed by repeated
+    squaring of the adjacency matrix, so it works on any batch shape).
+
+    Examples
+    --------
+    >>> A = np.array([[1, .9, -.5], [.9, 1, -.5], [-.5, -.5, 1]])
+    >>> bloc_labels(A).tolist()
+    [0, 0, 2]
+    """
+    n = affinity.shape[-1]
+    adj = ((affinity > _bc(threshold, np.ndim(affinity))) | np.eye(n, dtype=bool))
+    reach = adj.astype(np.float64)
+    for _ in range(int(np.ceil(np.log2(max(n, 2))))):  # transitive closure by squaring
+        reach = ((reach @ reach) > 0).astype(np.float64)
+    return np.argmax(reach > 0, axis=-1)
+
+
+def largest_bloc(affinity: Array, threshold: Float = 0.3) -> NDArray[np.intp]:
+    """Number of members of the largest bloc (see :func:`bloc_labels`).
+
+    Examples
+    --------
+    >>> int(largest_bloc(np.array([[1, .9, -.5], [.9, 1, -.5], [-.5, -.5, 1]])))
+    2
+    """
+    n = affinity.shape[-1]
+    label = bloc_labels(affinity, threshold)
+    counts = (label[..., :, None] == np.arange(n)).sum(axis=-2)
+    return counts.max(axis=-1)
+
+
 def effective_poles(affinity: Array, capability: Array, threshold: Float = 0.3) -> Array:
     """Effective number of poles: ``1 / sum_b share_b^2`` over capability shares of blocs.
 
-    Blocs are connected components of the graph whose edges join actors with affinity
-    above ``threshold`` (Laakso & Taagepera 1979 applied to bloc capabilities).
+    Blocs are those of :func:`bloc_labels` (Laakso & Taagepera 1979 applied to bloc
+    capabilities).
 
     Examples
     --------
@@ -735,12 +782,7 @@ def effective_poles(affinity: Array, capability: Array, threshold: Float = 0.3) 
     2.0
     """
     n = affinity.shape[-1]
-    adj = ((affinity > threshold) | np.eye(n, dtype=bool)).astype(np.float64)
-    reach = adj
-    for _ in range(int(np.ceil(np.log2(max(n, 2))))):  # transitive closure by squaring
-        reach = ((reach @ reach) > 0).astype(np.float64)
-    # label each actor by the smallest index it reaches: one label per component
-    label = np.argmax(reach > 0, axis=-1)
+    label = bloc_labels(affinity, threshold)
     onehot = (label[..., :, None] == np.arange(n)).astype(np.float64)
     share = (onehot * _col(capability)).sum(axis=-2)
     share = share / np.maximum(share.sum(axis=-1, keepdims=True), 1e-300)

@@ -172,7 +172,8 @@ def _dependence(cfg: ScenarioConfig, codes: tuple[str, ...], snap: pd.DataFrame)
 
     ``D_ij = openness_i * share_ij``, with ``share_ij`` the recorded trade share where
     ``trade_shares.csv`` has one (latest year at or before ``data_year``) and otherwise a
-    gravity share ``gdp_j / world GDP``.
+    gravity share ``gdp_j / world GDP`` scaled by ``1 - sum of i's recorded shares``, so
+    that i's shares never sum past one.
     """
     n = len(codes)
     vals = _data.actor_values()
@@ -184,10 +185,19 @@ def _dependence(cfg: ScenarioConfig, codes: tuple[str, ...], snap: pd.DataFrame)
     ts = ts[ts["year"] <= cfg.data_year].sort_values("year")
     ts = ts.groupby(["iso3_from", "iso3_to"]).tail(1)
     pos = {c: i for i, c in enumerate(codes)}
+    recorded = np.zeros((n, n), dtype=bool)
+    known_total = np.zeros(n)
     for row in ts.itertuples():
-        i, j = pos.get(str(row.iso3_from)), pos.get(str(row.iso3_to))
-        if i is not None and j is not None:
+        i = pos.get(str(row.iso3_from))
+        if i is None:
+            continue
+        known_total[i] += float(row.share)  # type: ignore[arg-type]
+        j = pos.get(str(row.iso3_to))
+        if j is not None:
             share[i, j] = float(row.share)  # type: ignore[arg-type]
+            recorded[i, j] = True
+    rest = np.clip(1.0 - known_total, 0.0, 1.0)[:, None]
+    share = np.where(recorded, share, share * rest)
     np.fill_diagonal(share, 0.0)
     openness = snap["trade_openness"].fillna(0.5).to_numpy(dtype=float)
     return np.clip(openness[:, None] * share, 0.0, 1.0)
@@ -331,9 +341,11 @@ def _group_mask(cfg: ScenarioConfig, codes: tuple[str, ...], group: str) -> F64:
 def initial_state(world: World, levers: Levers | None = None) -> State:
     """The state at step 0 (batch shape ``()``), before events dated on or after the start.
 
-    Affinity starts at the fixed point of its own update under the initial alignment,
-    alliances, sanctions and wars (without the balance term), so that two years of war and
-    sanctions before a 2024 start are already reflected in it.
+    Affinity starts at the fixed point of its own update (balance term included) under the
+    initial alignment, alliances, sanctions and wars, so that two years of war and sanctions
+    before a 2024 start are already reflected in it. Events dated before the start are then
+    applied; the run's counters (vetoes, adopted resolutions, sanction games, escalation
+    trackers) start at zero after them.
 
     Examples
     --------
@@ -365,8 +377,14 @@ def initial_state(world: World, levers: Levers | None = None) -> State:
             tech[i] = [getattr(s.tech, d) for d in TECH_DOMAINS]
 
     pact = np.zeros((n, n))
+    # pairs whose treaty is an event under the `treaty` lever are governed by that event,
+    # even where the alliance data of data_year already record it
+    gated = {frozenset(ev.actors) for ev in cfg.events
+             if ev.type == "treaty" and ev.lever == "treaty"}
     al = _data.alliances(cfg.data_year, list(codes))
     for row in al[al["defense"] == 1].itertuples():
+        if frozenset((str(row.iso3_a), str(row.iso3_b))) in gated:
+            continue
         a, b = codes.index(str(row.iso3_a)), codes.index(str(row.iso3_b))
         pact[a, b] = pact[b, a] = 1.0
 
@@ -437,6 +455,9 @@ def initial_state(world: World, levers: Levers | None = None) -> State:
     for step, ev in world.events:
         if step <= 0:
             apply_event(world, state, ev, p)
+    state.vetoes = np.zeros_like(state.vetoes)
+    state.war_widened = np.zeros_like(state.war_widened)
+    state.major_war = np.zeros_like(state.major_war)
     state.rung = np.maximum(state.rung, np.where(state.at_war > 0, rules.WAR_RUNG, 0)).astype(
         np.int8
     )
@@ -449,12 +470,20 @@ def initial_state(world: World, levers: Levers | None = None) -> State:
 
 
 def _settle_affinity(state: State, p: Parameters) -> None:
-    """Set affinity to the fixed point of its relaxation under the initial relations."""
+    """Set affinity to the fixed point of its own update under the initial relations.
+
+    Iterates :func:`scenarios.rules.affinity_update` with the initial alignment, alliances,
+    sanctions and wars and no support flows, so that a run starts at rest rather than with a
+    transient of the balance term (at most 2,000 iterations; stops below 1e-10 change).
+    """
     implied = rules.affinity_from_alignment(state.alignment, p.affinity_scale)
-    implied = implied + p.alliance_affinity * state.pact
-    s = state.sanctions
-    pressure = p.affinity_sanction * (s + s.T) + p.affinity_war * state.at_war
-    relax = max(p.affinity_relax, 1e-9)
-    a = np.clip(implied - pressure / relax, -1.0, 1.0)
-    np.fill_diagonal(a, 1.0)
+    implied = np.clip(implied + p.alliance_affinity * state.pact, -1.0, 1.0)
+    zero = np.zeros_like(state.affinity)
+    a = implied.copy()
+    for _ in range(2000):
+        new = rules.affinity_update(a, implied, zero, state.sanctions, state.at_war, p)
+        done = float(np.abs(new - a).max()) < 1e-10
+        a = new
+        if done:
+            break
     state.affinity = a

@@ -1,0 +1,391 @@
+"""The ``scenarios`` command: ``run``, ``validate``, ``info`` and ``schema`` (``docs/cli.md``).
+
+Every user error (a missing or invalid config, a bad option value, an output directory that
+cannot be written) ends in one message on stderr and a non-zero exit status, never a traceback:
+2 for a bad command line or config, 1 when a run cannot be written or every replication
+failed, 130 on Ctrl-C.
+
+This module may import every other module of the package; nothing imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import scenarios
+from scenarios.config import (
+    ScenarioConfig,
+    builtin_config,
+    builtin_names,
+    config_json_schema,
+    load_config,
+)
+from scenarios.errors import ConfigError
+
+__all__ = ["DEFAULT_REPLICATIONS", "DEFAULT_SEED", "load_any_config", "main"]
+
+#: Seed of ``scenarios run`` when ``--seed`` is not given, so that the default run repeats
+#: exactly (the date of the Russia-DPRK treaty, 19 June 2024).
+DEFAULT_SEED: Final = 20240619
+#: Replications of ``scenarios run`` when ``--replications`` is not given: a quick look, not
+#: a study.
+DEFAULT_REPLICATIONS: Final = 20
+
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_INTERRUPTED: Final = 130
+
+
+class _UserError(Exception):
+    """A problem the user can fix; its message is printed as is."""
+
+    def __init__(self, message: str, status: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def load_any_config(spec: str | os.PathLike[str]) -> ScenarioConfig:
+    """A config from a file path or, for a bare name that is not a file, a built-in config.
+
+    Raises
+    ------
+    scenarios.errors.ConfigError
+        If the file is missing or invalid, or there is no built-in config of that name.
+
+    Examples
+    --------
+    >>> load_any_config("baseline").name
+    'baseline'
+    """
+    text = os.fspath(spec)
+    looks_like_path = os.sep in text or text.endswith((".yaml", ".yml")) or Path(text).exists()
+    if looks_like_path:
+        return load_config(text)
+    return builtin_config(text)
+
+
+# --- argument types -----------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, not {value}")
+    return value
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def _writable_dir(path: Path) -> None:
+    """Create ``path`` and check that files can be written in it, before any long run."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".scenarios-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise _UserError(f"cannot write to output directory {path}: {reason}",
+                         EXIT_FAILED) from None
+
+
+def _summary_text(ds: Any, seed: int) -> str:
+    from scenarios.ensemble import summary_table
+
+    n_failed = int(ds.attrs.get("n_failed", 0))
+    head = [
+        f"scenario:      {ds.attrs['scenario']}",
+        f"start:         {ds.attrs['start']}",
+        f"steps:         {ds.attrs['steps']} months (to {ds['date'].values[-1]})",
+        f"replications:  {ds.attrs['n_replications']} ({n_failed} failed)",
+        f"seed:          {seed}",
+        f"versions:      scenarios {ds.attrs['scenarios_version']}, "
+        f"mesa {ds.attrs['mesa_version']}",
+        "",
+        "Outcome-class shares with Wilson 95% intervals (share rows); means of outcomes",
+        "with 5% and 95% quantiles across runs (mean rows).",
+        "",
+        "",
+    ]
+    table = summary_table(ds)
+    body = table.to_string(float_format=lambda v: f"{v:.4g}")
+    return "\n".join(head) + body + "\n"
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from scenarios.ensemble import run_replications, write_results
+    from scenarios.plot import write_figures
+
+    cfg = load_any_config(args.config)
+    out = Path(args.out) if args.out is not None else Path("results") / cfg.name
+    _writable_dir(out)
+    ds = run_replications(cfg, n_replications=args.replications, rng=args.seed,
+                          progress=not args.no_progress)
+    try:
+        written = [write_results(ds, out)]
+        text = _summary_text(ds, args.seed)
+        summary = out / "summary.txt"
+        summary.write_text(text, encoding="utf-8")
+        written.append(summary)
+        written += write_figures(ds, out)
+    except OSError as exc:
+        raise _UserError(f"cannot write results to {out}: {exc.strerror or exc}",
+                         EXIT_FAILED) from None
+    print(text)
+    print("written:")
+    for path in written:
+        print(f"  {path}")
+    n_failed = int(ds.attrs["n_failed"])
+    if n_failed:
+        first = next(str(e) for e in ds["error"].values if str(e))
+        print(f"warning: {n_failed} of {args.replications} replications failed "
+              f"(first: {first}); see the 'error' and 'traceback' variables",
+              file=sys.stderr)
+    return EXIT_FAILED if n_failed == args.replications else EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for spec in args.configs:
+        try:
+            load_any_config(spec)
+        except ConfigError as exc:
+            print(str(exc), file=sys.stderr)
+            status = EXIT_USAGE
+        else:
+            print(f"OK {spec}")
+    return status
+
+
+def _versions() -> dict[str, str]:
+    out = {"scenarios": scenarios.__version__}
+    for dist in ("mesa", "numpy", "xarray"):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    out["python"] = platform.python_version()
+    return out
+
+
+def _first_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _table(rows: list[list[str]], header: list[str], widths: Sequence[int] = ()) -> str:
+    """Plain text columns; a column with a width limit is cut with an ellipsis."""
+    cut = list(widths) + [0] * (len(header) - len(widths))
+    cells = [header, *rows]
+    cells = [[_cut(c, w) if w else c for c, w in zip(r, cut, strict=True)] for r in cells]
+    size = [max(len(r[k]) for r in cells) for k in range(len(header))]
+    lines = ["  ".join(c.ljust(size[k]) for k, c in enumerate(r)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * s for s in size))
+    return "\n".join(lines)
+
+
+def _info_general() -> None:
+    from scenarios import data
+
+    print("Built-in configs (use the name wherever a CONFIG is asked for):")
+    names = builtin_names()
+    width = max((len(n) for n in names), default=0)
+    for name in names:
+        try:
+            desc = _first_line(builtin_config(name).description)
+        except ConfigError as exc:
+            desc = f"(invalid: {_first_line(str(exc))})"
+        print(f"  {name:<{width}}  {_cut(desc, 96 - width)}")
+    print()
+    print("Versions: " + ", ".join(f"{k} {v}" for k, v in _versions().items()))
+    print()
+    print("Data sources (scenarios.data.sources(); full notes in docs/data.md):")
+    rows = [[key, src.get("short", ""), _first_line(src.get("citation", ""))]
+            for key, src in data.sources().items()]
+    print(textwrap.indent(_table(rows, ["key", "dataset", "citation"], (0, 28, 90)), "  "))
+
+
+def _event_line(event: Any) -> str:
+    fields = event.model_dump(mode="json", exclude={"type", "date", "note", "source"})
+    parts = []
+    for key, value in fields.items():
+        shown = "+".join(map(str, value)) if isinstance(value, list) else str(value)
+        parts.append(f"{key}={shown}")
+    note = f" — {event.note}" if event.note else ""
+    return f"{event.date}  {event.type:<15} {' '.join(parts)}{note}"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _info_config(spec: str) -> None:
+    from scenarios.parameters import provenance_table
+    from scenarios.world import build_world
+
+    cfg = load_any_config(spec)
+    world = build_world(cfg)
+    print(f"Scenario {cfg.name}: start {cfg.start}, {cfg.steps} monthly steps, "
+          f"data year {cfg.data_year}")
+    if cfg.description:
+        print(textwrap.fill(_first_line(cfg.description), 96, initial_indent="  ",
+                            subsequent_indent="  "))
+    print()
+    print(f"Actors ({len(world.codes)}):")
+    actors = ", ".join(f"{c} {n}" for c, n in zip(world.codes, world.names, strict=True))
+    print(textwrap.fill(actors, 96, initial_indent="  ", subsequent_indent="  "))
+    for group, members in cfg.groups.items():
+        print(f"  group {group}: {' '.join(members)}")
+    print()
+    print(f"Events ({len(cfg.events)}):")
+    for event in cfg.events:
+        print(_cut("  " + _event_line(event), 130))
+    for title, section in (("Levers", cfg.levers), ("Parameters", cfg.parameters)):
+        rows = [[r["name"], _value(r["value"]), str(r["unit"]), _first_line(str(r["source"]))]
+                for r in provenance_table(section)]
+        print()
+        print(f"{title} ({len(rows)}):")
+        print(textwrap.indent(_table(rows, ["name", "value", "unit", "source"],
+                                     (0, 0, 30, 64)), "  "))
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    if args.config is None:
+        _info_general()
+    else:
+        _info_config(args.config)
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    text = json.dumps(config_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    out = Path(args.out)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _UserError(f"cannot write {out}: {exc.strerror or exc}", EXIT_FAILED) from None
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+# --- parser and entry point -------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scenarios",
+        description="Agent-based scenario modelling of international politics.",
+        epilog="See docs/cli.md for examples.",
+    )
+    parser.add_argument("--version", action="version",
+                        version=f"scenarios {scenarios.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run", help="run replications of a scenario and write results, summary and figures",
+        description="Run replications of a scenario; write results.nc, summary.txt and "
+        "figures/*.png to the output directory and print the summary.")
+    run.add_argument("config", metavar="CONFIG",
+                     help="a config file (YAML) or the name of a built-in config")
+    run.add_argument("--out", metavar="DIR",
+                     help="output directory (default: results/<config name>)")
+    run.add_argument("--replications", "-n", type=_positive_int,
+                     default=DEFAULT_REPLICATIONS, metavar="N",
+                     help=f"number of replications (default: {DEFAULT_REPLICATIONS}, a quick "
+                     "look; use hundreds or more for a study)")
+    run.add_argument("--seed", type=_seed, default=DEFAULT_SEED, metavar="N",
+                     help=f"root seed of the replications (default: {DEFAULT_SEED}, so that "
+                     "the default run repeats exactly)")
+    run.add_argument("--no-progress", action="store_true",
+                     help="no progress bar (it is off anyway when stderr is not a terminal)")
+    run.set_defaults(func=_cmd_run)
+
+    val = sub.add_parser("validate", help="check config files",
+                         description="Check config files; print 'OK <file>' for each valid one "
+                         "and the problems of each invalid one (exit status 2).")
+    val.add_argument("configs", nargs="+", metavar="CONFIG",
+                     help="config files (or built-in names)")
+    val.set_defaults(func=_cmd_validate)
+
+    info = sub.add_parser(
+        "info", help="built-in configs, versions and data sources; or describe a config",
+        description="Without CONFIG: list the built-in configs, versions and data sources. "
+        "With CONFIG: its description, actors, events, levers and parameters with their "
+        "units and sources.")
+    info.add_argument("config", nargs="?", metavar="CONFIG",
+                      help="a config file or built-in name")
+    info.set_defaults(func=_cmd_info)
+
+    schema = sub.add_parser("schema", help="print or write the JSON Schema of a config",
+                            description="Print the JSON Schema (draft 2020-12) of a config "
+                            "file, or write it to FILE.")
+    schema.add_argument("--out", metavar="FILE", help="write the schema to FILE")
+    schema.set_defaults(func=_cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``scenarios`` command line; returns the exit status.
+
+    Examples
+    --------
+    >>> main(["validate", "baseline"])
+    OK baseline
+    0
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+        status: int = args.func(args)
+        return status
+    except SystemExit as exc:  # argparse: --help, --version and usage errors
+        code = exc.code
+        return code if isinstance(code, int) else EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except _UserError as exc:
+        print(f"scenarios: error: {exc}", file=sys.stderr)
+        return exc.status
+    except BrokenPipeError:
+        # stdout closed early (e.g. piped into `head`): not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+
