@@ -12,7 +12,7 @@ import jsonschema
 import pydantic
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from scenarios.config import (
@@ -444,6 +444,9 @@ def _section(draw: st.DrawFn, model: type[pydantic.BaseModel]) -> dict[str, Any]
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(levers=_section(Levers), parameters=_section(Parameters))
 def test_round_trip(levers: dict[str, Any], parameters: dict[str, Any]) -> None:
+    defaults = Parameters()
+    assume(parameters.get("vote_cut_no", defaults.vote_cut_no)
+           < parameters.get("vote_cut_yes", defaults.vote_cut_yes))
     cfg = parse_config({"name": "rt", "levers": levers, "parameters": parameters})
     for key, value in levers.items():
         assert getattr(cfg.levers, key) == value
@@ -536,3 +539,12 @@ def test_docs_mention_every_key() -> None:
     missing = [f"{m.__name__}.{k}" for m in models for k in m.model_fields
                if f"`{k}`" not in doc]
     assert not missing
+
+
+def test_crossed_vote_cutpoints_are_rejected(tmp_path: Path) -> None:
+    f = tmp_path / "cut.yaml"
+    f.write_text("name: cut\nparameters:\n  vote_cut_no: 1.0\n  vote_cut_yes: 0.5\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    text = str(err.value)
+    assert "parameters.vote_cut_yes = 0.5" in text and "vote_cut_no (1.0)" in text

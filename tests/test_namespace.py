@@ -18,6 +18,7 @@ import scenarios
 
 #: module -> third-party top-level packages it must NOT import (its docstring allows the rest)
 FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "scenarios": ("mesa", "pandas", "numpy"),  # public names load lazily (PEP 562)
     "scenarios.rules": ("mesa", "pandas", "pydantic", "xarray"),
     "scenarios.random": ("mesa", "scipy", "pandas", "pydantic", "xarray"),
     "scenarios.parameters": ("mesa", "numpy", "pandas"),

@@ -16,6 +16,7 @@ from types import SimpleNamespace as NS
 from typing import Any
 
 import numpy as np
+import pydantic
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
@@ -372,17 +373,15 @@ def test_vote_probabilities_with_default_parameters_sum_to_one() -> None:
     assert_allclose(pr.sum(axis=-1), 1.0, atol=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Parameters allows vote_cut_no > vote_cut_yes (both in [-20, 20], no "
-    "ordering check); vote_probabilities then returns P(no) + P(yes) > 1 and vote_draw "
-    "silently turns the surplus into 'no' votes",
-)
-def test_vote_probabilities_sum_to_one_with_crossed_cutpoints() -> None:
-    # c_lo 5 > c_hi -5 at z = 0: P(no) = P(yes) = sigmoid(5) = 0.9933 -> sum 1.987
+def test_crossed_vote_cutpoints_are_rejected() -> None:
+    # with c_lo 5 > c_hi -5 at z = 0 the rule would give P(no) = P(yes) = sigmoid(5) = 0.9933,
+    # summing to 1.987 (vote_draw would turn the surplus into "no" votes): such parameters
+    # must not exist
     p = NS(vote_slope=1.0, vote_cut_no=5.0, vote_cut_yes=-5.0, vote_target_affinity=0.0)
-    Parameters(vote_cut_no=5.0, vote_cut_yes=-5.0)  # accepted by the validator
-    assert_allclose(rules.vote_probabilities(np.array([0.0]), 0.0, p).sum(axis=-1), 1.0)
+    assert rules.vote_probabilities(np.array([0.0]), 0.0, p).sum() > 1.9
+    for lo, hi in ((5.0, -5.0), (1.0, 1.0)):
+        with pytest.raises(pydantic.ValidationError, match="vote_cut_no"):
+            Parameters(vote_cut_no=lo, vote_cut_yes=hi)
 
 
 def test_vote_draw_thresholds() -> None:
@@ -539,6 +538,23 @@ def test_effective_poles_hand_cases() -> None:
     assert_allclose(rules.effective_poles(C, np.ones(5), threshold=0.6), 5.0)
 
 
+def test_bloc_labels_and_largest_bloc_hand_cases() -> None:
+    # threshold 0.3: links 0-1 (0.9) and 2-3 (0.5); 1-2 at 0.3 is not above it
+    A = np.array([[1, 0.9, 0.1, -0.5], [0.9, 1, 0.3, 0.0], [0.1, 0.3, 1, 0.5],
+                  [-0.5, 0.0, 0.5, 1]])
+    assert_array_equal(rules.bloc_labels(A), [0, 0, 2, 2])
+    assert rules.largest_bloc(A) == 2
+    # threshold 0.2 adds 1-2: one bloc of 4, labelled by its smallest member
+    assert_array_equal(rules.bloc_labels(A, 0.2), [0, 0, 0, 0])
+    assert rules.largest_bloc(A, 0.2) == 4
+    # nobody linked: every actor is its own bloc
+    assert_array_equal(rules.bloc_labels(-np.ones((3, 3))), [0, 1, 2])
+    assert rules.largest_bloc(-np.ones((3, 3))) == 1
+    # a chain 0-1-2-3-4 where 0 and 4 are far apart: still one bloc (transitive closure)
+    C = np.eye(5) + np.diag(np.full(4, 0.5), 1) + np.diag(np.full(4, 0.5), -1)
+    assert_array_equal(rules.bloc_labels(C), 0)
+
+
 def test_classify_precedence_and_margin() -> None:
     cls = rules.classify(np.array([1, 0, 0, 0, 0, 0, 0]), np.array([1, 1, 0, 0, 0, 0, 0]),
                          np.array([0, 0, 1, 1, 0, 0, 1]),
@@ -567,7 +583,7 @@ def _bounds(name: str) -> tuple[float, float]:
 def random_params(rng: np.random.Generator, size: int) -> list[NS]:
     """``size`` parameter sets drawn uniformly within every field's bounds."""
     draws = {n: rng.uniform(*_bounds(n), size=size) for n in Parameters.model_fields}
-    # keep the vote cutpoints ordered: crossed cutpoints are a known bug (see the xfail above)
+    # the cutpoints must be ordered (Parameters rejects crossed ones)
     lo = np.minimum(draws["vote_cut_no"], draws["vote_cut_yes"])
     hi = np.maximum(draws["vote_cut_no"], draws["vote_cut_yes"])
     draws["vote_cut_no"], draws["vote_cut_yes"] = lo, hi
@@ -684,6 +700,8 @@ CASES: dict[str, Case] = {
     "bloc_partition": Case(lambda d, p: rules.bloc_partition(d.A), uses_p=False),
     "polarization": Case(lambda d, p: rules.polarization(d.A, rules.bloc_partition(d.A)),
                          uses_p=False),
+    "bloc_labels": Case(lambda d, p: rules.bloc_labels(d.A, p.bloc_threshold)),
+    "largest_bloc": Case(lambda d, p: rules.largest_bloc(d.A, p.bloc_threshold)),
     "effective_poles": Case(lambda d, p: rules.effective_poles(d.A, d.capability,
                                                                p.bloc_threshold)),
     "classify": Case(lambda d, p: rules.classify(d.nuc_use, d.major_war, d.settled, d.pol,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 __all__ = ["TECH_DOMAINS", "Levers", "Parameters", "param", "provenance_table"]
 
@@ -218,9 +218,12 @@ class Parameters(_Frozen):
         source="DIGEST §Sanctions (sanctions align the sanctioned); assumption",
         doc="Push away from a sender per unit of sanction intensity suffered.")
     affinity_scale: float = param(
-        2.0, ge=0.1, le=10, unit="ideal-point units",
-        source="assumption on the UNGA ideal-point scale (Bailey et al. 2017): the US-India "
-        "distance (2.4 in 2023) maps to mild disagreement, not enmity",
+        2.5, ge=0.1, le=10, unit="ideal-point units",
+        source="UNGA ideal points 2023 (Bailey et al. 2017): the scale at which implied "
+        "affinity is negative for the US's named competitors (China, Russia, DPRK, Iran; US "
+        "National Security Strategy 2022) and about zero for its partners India, Brazil, "
+        "Saudi Arabia (2.0 makes those partners hostile, 3.0 makes China friendly); "
+        "range 2-3 for sensitivity",
         doc="Ideal-point distance at which alignment-implied affinity reaches zero.")
     alliance_affinity: float = param(
         0.3, ge=0, le=1, unit="affinity", source="ATOP v5.1 defence pledges; assumption",
@@ -367,7 +370,8 @@ class Parameters(_Frozen):
         1.0, ge=0.01, le=100, unit="kcontainer/month", source="assumption",
         doc="Support flow at which normalised support reaches 1 - 1/e.")
     bloc_threshold: float = param(
-        0.3, ge=-1, le=1, unit="affinity", source="definition (docs/model.md, Outcomes)",
+        0.5, ge=-1, le=1, unit="affinity",
+        source="definition (docs/model.md, Outcomes): at least half of full affinity",
         doc="Affinity above which two states count as members of one bloc.")
     cold_war_margin: float = param(
         0.05, ge=0, le=1, unit="1", source="definition (docs/model.md, Outcomes)",
@@ -377,15 +381,14 @@ class Parameters(_Frozen):
         source="definition; the Kursk incursion of August 2024 drew DPRK troops in (UCDP 2024)",
         doc="Ground a pact partner must have lost for its ally to be called to its defence.")
 
-    @model_validator(mode="after")
-    def _ordered_cutpoints(self) -> Parameters:
+    @field_validator("vote_cut_yes")
+    @classmethod
+    def _ordered_cutpoints(cls, v: float, info: ValidationInfo) -> float:
         # an ordered logit needs c_lo < c_hi, or P(no) + P(yes) would exceed one
-        if not self.vote_cut_no < self.vote_cut_yes:
-            raise ValueError(
-                f"vote_cut_no ({self.vote_cut_no}) must be below vote_cut_yes "
-                f"({self.vote_cut_yes}): the ordered-logit cutpoints must be ordered"
-            )
-        return self
+        lo = info.data.get("vote_cut_no")
+        if lo is not None and not lo < v:
+            raise ValueError(f"must be above vote_cut_no ({lo}): ordered-logit cutpoints")
+        return v
 
     def with_updates(self, **values: Any) -> Parameters:
         """Return a validated copy with some values replaced.
