@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -63,13 +64,14 @@ def trajectory(
     """Yield ``(t, before, after)`` for each month of the batched path.
 
     ``before`` is the state after the month's events, i.e. the state the month's decisions and
-    resolution start from: ``step`` applies events in place to the state it is given, so a
-    caller keeping ``after`` beyond the next month must keep a copy.
+    resolution start from (``step`` itself leaves its input unchanged).
     """
     p = dynamics.param_view(world.config.parameters)
     for t in range(1, steps + 1):
+        before = state.copy()
+        dynamics.apply_events(world, before, t, p)
         after = dynamics.step(world, state, p, t, key)
-        yield t, state, after
+        yield t, before, after
         state = after
 
 
@@ -204,7 +206,7 @@ def test_row_decisions_merge_into_the_all_rows_decision(world: World) -> None:
 
 def test_perceive_decide_resolve_leave_their_input_state_unchanged(world: World) -> None:
     """Agents decide from the state at the start of the month, in any order: no phase but the
-    events may write to it (``step`` does apply the month's events to it in place)."""
+    events writes to it, and ``step`` works on a copy."""
     p = dynamics.param_view(world.config.parameters)
     s = initial_state(world)
     before = s.copy()
@@ -380,3 +382,49 @@ def test_step_keeps_batch_shape_and_dtypes(world: World) -> None:
 def test_param_view_exposes_every_parameter(world: World) -> None:
     p = dynamics.param_view(world.config.parameters)
     assert vars(p) == world.config.parameters.model_dump()
+
+
+def test_step_leaves_its_input_state_unchanged(event_config: ScenarioConfig) -> None:
+    world = build_world(event_config)
+    p = dynamics.param_view(world.config.parameters)
+    s = initial_state(world)
+    before = s.copy()
+    for t in range(1, 8):  # crosses event months
+        dynamics.step(world, s, p, t, run_key(5))
+        assert_states_equal(s, before, f"step {t}")
+
+
+def test_parameters_that_vary_across_a_block_match_single_runs(
+    small_config: ScenarioConfig,
+) -> None:
+    """A block whose runs have different parameter values equals those runs one by one."""
+    world = build_world(small_config)
+    values = {
+        "threat_rate": [0.0, 0.05, 0.3], "sanction_intensity": [0.2, 0.6, 1.0],
+        "tech_rate": [0.0, 0.02, 0.1], "tech_guard_satellites": [0.1, 0.6, 1.0],
+        "support_intercept": [-5.0, -3.0, 0.0], "escalation_intercept": [-8.0, -6.0, -2.0],
+        "vote_slope": [1.0, 3.19, 6.0], "bloc_threshold": [0.2, 0.5, 0.8],
+        "war_end_intercept": [-8.0, -6.0, -3.0], "reserve_months": [6.0, 24.0, 60.0],
+        "shells_per_container": [0.3, 0.45, 0.9], "attrition": [0.0, 0.003, 0.02],
+    }
+    base = world.config.parameters.model_dump()
+    block_p = SimpleNamespace(**{k: np.asarray(values.get(k, [v] * 3), dtype=np.float64)
+                                 for k, v in base.items()})
+    keys = np.stack([run_key(s) for s in (11, 12, 13)])
+    block = initial_state(world).broadcast((3,))
+    singles = [initial_state(world) for _ in range(3)]
+    for t in range(1, 13):
+        block = dynamics.step(world, block, block_p, t, keys)
+        for b in range(3):
+            p_b = SimpleNamespace(**{k: (v[b] if k in values else base[k]) for k, v in
+                                     vars(block_p).items()})
+            p_b = SimpleNamespace(**{k: float(np.asarray(v)) for k, v in vars(p_b).items()})
+            singles[b] = dynamics.step(world, singles[b], p_b, t, keys[b])
+    for b in range(3):
+        for f in dataclasses.fields(State):
+            got, want = getattr(block, f.name), getattr(singles[b], f.name)
+            if isinstance(want, dict):
+                for k in want:
+                    assert_allclose(got[k][b], want[k], atol=1e-12, err_msg=f"{f.name}.{k}")
+            else:
+                assert_allclose(got[b], want, atol=1e-12, err_msg=f"run {b}: {f.name}")

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scenarios import rules
-from scenarios.parameters import Levers, Parameters
+from scenarios.parameters import TECH_DOMAINS, Levers, Parameters
 from scenarios.random import Stream, uniforms
 from scenarios.world import AgendaVote, State, World
 
@@ -217,6 +217,7 @@ def perceive(world: World, state: State, p: Any, t: int) -> Perception:
     """The facts of the month, for every actor (see module docstring)."""
     n = world.n
     eye = np.eye(n)
+    pa, pd = rules.ParamView(p, state.alignment), rules.ParamView(p, state.affinity)
     w = state.at_war
     war_any = (w.sum(axis=-1) > 0).astype(np.float64)
     hostility = rules.hostility(state.affinity, w)
@@ -224,7 +225,7 @@ def perceive(world: World, state: State, p: Any, t: int) -> Perception:
     # effective sanctions: the West's lever multiplies its senders' intensity
     west_mult = 1.0 + world.west * (_lever(state, "western_sanctions") - 1.0)
     s_eff = np.clip(state.sanctions * west_mult[..., :, None], 0.0, 1.0)
-    intensity = np.clip(p.sanction_intensity * west_mult, 0.0, 1.0)
+    intensity = np.clip(pa.sanction_intensity * west_mult, 0.0, 1.0)
 
     # violations: aggression, or arming a state the sender sanctions
     aggressor = np.minimum(state.attacked.sum(axis=-1), 1.0)
@@ -236,7 +237,7 @@ def perceive(world: World, state: State, p: Any, t: int) -> Perception:
     violation = np.maximum(aggressor[..., None, :], helps) * disagreement * (1.0 - eye)
 
     outlet = 1.0 + world.mask(["CHN"]) * (_lever(state, "china_support_russia") - 1.0)
-    comply = (state.affinity < p.un_compliance_affinity).astype(np.float64) * (1.0 - eye)
+    comply = (state.affinity < pd.un_compliance_affinity).astype(np.float64) * (1.0 - eye)
     leak = rules.leakage(s_eff, state.affinity, world.gdp_share, outlet,
                          p.leakage_max, p.leakage_gain)
     nominal = rules.sanction_bite(s_eff, world.dependence, 0.0 * leak, state.un_level, comply)
@@ -251,18 +252,18 @@ def perceive(world: World, state: State, p: Any, t: int) -> Perception:
     shortfall = rules.munitions_shortfall(state.stock, world.production, world.consumption,
                                           war_any)
     need = shortfall / np.maximum(world.consumption, 1e-9)
-    reserve = p.reserve_months * world.consumption
+    reserve = pa.reserve_months * world.consumption
     surplus = np.maximum(state.stock - reserve, 0.0)
     spare_production = np.maximum(world.production - world.consumption * war_any, 0.0)
     west_arms = 1.0 + world.west * (_lever(state, "ukraine_support") - 1.0)
     exportable = np.minimum(
-        (p.export_share * surplus + spare_production) * west_arms,
+        (pa.export_share * surplus + spare_production) * west_arms,
         state.stock + world.production,
     )
 
     rel = state.capability * (1.0 - state.econ_loss) / np.maximum(world.capability0, 1e-12)
     dcap = rel[..., :, None] - rel[..., None, :]
-    friend = (state.affinity > p.bloc_threshold) * (1.0 - eye)
+    friend = (state.affinity > pd.bloc_threshold) * (1.0 - eye)
     enemy_of_friend = np.minimum(friend @ w, 1.0)
 
     offer = np.zeros_like(state.affinity)
@@ -285,7 +286,7 @@ def perceive(world: World, state: State, p: Any, t: int) -> Perception:
     tech_lever = np.ones(state.alignment.shape)
     if rus >= 0:
         tech_lever[..., rus] = state.levers["russia_tech_transfer"]
-    spc = p.shells_per_container
+    spc = pd.shells_per_container
     arms_t = np.swapaxes(state.arms, -1, -2)  # [i, j] = arms j sent i
     food_t = np.swapaxes(state.food_flow, -1, -2)
     agenda = tuple(a for a in world.agenda if a.step == t)
@@ -324,6 +325,7 @@ def decide(
 
     off = r(1.0 - np.eye(n))
     s_now = r(q.sanctions_eff)
+    pd = rules.ParamView(p, state.affinity)
 
     # sanctions: threat game and lifting
     west_mult = 1.0 + world.west * (_lever(state, "western_sanctions") - 1.0)
@@ -338,21 +340,22 @@ def decide(
     )
     # a sanction is lifted only as the hostility and violation that motivated it fade
     fade = (1.0 - r(q.hostility)) * (1.0 - r(q.violation))
-    lift = (s_now > 0) & (uniforms(key, t, Stream.LIFT, idx) < p.lift_rate * fade)
+    lift = (s_now > 0) & (uniforms(key, t, Stream.LIFT, idx) < pd.lift_rate * fade)
 
     # support: arms for food, technology; never to a state sanctioned, fought, or at war
     # with one's friends (the enemy of my friend is not armed by me)
     free = (s_now <= 0) * (r(state.at_war) <= 0) * off
     arms_free = free * (r(q.enemy_of_friend) <= 0)
     will_arms = rules.willingness(r(state.affinity), row(q.need), r(q.recip_food),
-                                  p.support_intercept + r(q.support_shift), p) * arms_free
+                                  pd.support_intercept + r(q.support_shift), p) * arms_free
     arms = rules.arms_allocation(will_arms, q.exportable[..., lo:hi], q.shortfall)
     will_food = rules.willingness(r(state.affinity), row(state.food), r(q.recip_arms),
-                                  p.support_intercept + r(q.support_shift), p) * free
-    food = will_food * (p.food_aid_scale * row(state.food) + p.barter_ratio * r(q.arms_in_kcont))
+                                  pd.support_intercept + r(q.support_shift), p) * free
+    food = will_food * (pd.food_aid_scale * row(state.food)
+                        + pd.barter_ratio * r(q.arms_in_kcont))
     tech_will = rules.sigmoid(
-        p.tech_intercept + r(q.support_shift)
-        + p.support_affinity * r(state.affinity) + p.support_reciprocity * r(q.recip_arms)
+        pd.tech_intercept + r(q.support_shift)
+        + pd.support_affinity * r(state.affinity) + pd.support_reciprocity * r(q.recip_arms)
     ) * c(q.tech_lever) * free
     rus, prk = _at(world, "RUS"), _at(world, "PRK")
     if lo <= rus < hi and prk >= 0:
@@ -371,7 +374,7 @@ def decide(
         uniforms(key, t, Stream.ESCALATE, idx), p,
     )
     new_rung = np.where(off > 0, new_rung, 0).astype(np.int8)
-    join = (r(q.trigger) > 0) & (uniforms(key, t, Stream.PACT, idx) < p.pact_entry_rate)
+    join = (r(q.trigger) > 0) & (uniforms(key, t, Stream.PACT, idx) < pd.pact_entry_rate)
 
     # UN votes on this month's agenda
     votes = np.zeros((len(q.agenda), *state.alignment[..., lo:hi].shape), dtype=np.int8)
@@ -432,7 +435,8 @@ def resolve(
     eye = np.eye(n)
     off = 1.0 - eye
     s = state.copy()
-    spc = p.shells_per_container
+    pa, pd = rules.ParamView(p, state.alignment), rules.ParamView(p, state.affinity)
+    spc = pd.shells_per_container
 
     # --- support flows through link capacities
     containers = d.arms / spc + d.food
@@ -459,15 +463,15 @@ def resolve(
     fire = (fired * qmix / fronts)[..., :, None] * w
     s.front = rules.front_update(state.front, fire, w, p.front_rate)
     s.war_months = (state.war_months + 1.0) * w
-    s.capability = state.capability * (1.0 - p.attrition * war_any)
+    s.capability = state.capability * (1.0 - pa.attrition * war_any)
 
     # --- wars end: decisively (front at +-1) or by negotiation
     iu = np.triu_indices(n, 1)
     u_end = np.zeros_like(w)
     u_end[..., iu[0], iu[1]] = uniforms(key, t, Stream.WAR_END, iu[0] * n + iu[1])
     u_end = u_end + np.swapaxes(u_end, -1, -2)
-    p_end = rules.sigmoid(p.war_end_intercept + p.war_end_fatigue * s.war_months / 60.0
-                          + p.war_end_offer * np.maximum(q.offer, np.swapaxes(q.offer, -1, -2)))
+    p_end = rules.sigmoid(pd.war_end_intercept + pd.war_end_fatigue * s.war_months / 60.0
+                          + pd.war_end_offer * np.maximum(q.offer, np.swapaxes(q.offer, -1, -2)))
     decisive = (np.abs(s.front) >= 1.0) & (w > 0)
     negotiated = (u_end < p_end) & (w > 0) & ~decisive
     ends = decisive | negotiated
@@ -495,7 +499,7 @@ def resolve(
     # --- sanctions: imposed, lifted, concessions; the US offer
     imposed = d.game == 2
     conceded = d.game == 1
-    base = np.where(imposed, p.sanction_intensity, state.sanctions)
+    base = np.where(imposed, pd.sanction_intensity, state.sanctions)
     base = np.where(d.lift, 0.0, base)
     s.sanctions = base * off
     s.games = state.games + np.stack(
@@ -511,11 +515,14 @@ def resolve(
         s.sanctions[..., west, rus] = s.sanctions[..., west, rus] * (1.0 - relief[..., None])
 
     # --- economy, food, technology
-    sender_cost = p.sender_cost_scale * (q.sanctions_eff * world.dependence).sum(axis=-1)
+    sender_cost = pa.sender_cost_scale * (q.sanctions_eff * world.dependence).sum(axis=-1)
     s.econ_loss = rules.econ_update(state.econ_loss, q.bite, sender_cost, p)
     s.food = rules.food_update(state.food, world.food_structural, q.bite, food.sum(axis=-2), p)
     tracked = world.tech_tracked[:, None] * world.tech_tracked[None, :]
-    s.tech = state.tech + rules.tech_transfer(d.tech_will * tracked, state.tech, world.guard,
+    guard = np.stack(np.broadcast_arrays(
+        *[np.asarray(getattr(p, f"tech_guard_{k}"), dtype=np.float64) for k in TECH_DOMAINS]
+    ), axis=-1)[..., None, None, :]  # batch + (1, 1, K): against [supplier, recipient, domain]
+    s.tech = state.tech + rules.tech_transfer(d.tech_will * tracked, state.tech, guard,
                                               p.tech_rate)
 
     # --- alignment and affinity
@@ -525,22 +532,25 @@ def resolve(
         world.capability0, exchanged, q.sanctions_eff, p,
     )
     implied = rules.affinity_from_alignment(s.alignment, p.affinity_scale)
-    implied = np.clip(implied + p.alliance_affinity * s.pact, -1.0, 1.0)
+    implied = np.clip(implied + pd.alliance_affinity * s.pact, -1.0, 1.0)
     a = rules.affinity_update(state.affinity, implied, exchanged, q.sanctions_eff, w, p)
     conc = conceded.astype(np.float64)
-    a = a + p.concede_affinity * (conc + np.swapaxes(conc, -1, -2))
+    a = a + pd.concede_affinity * (conc + np.swapaxes(conc, -1, -2))
 
     # --- UN votes: GA tallies, SC adoption and vetoes
+    batch = state.alignment.shape[:-1]
     s.un_level = state.un_level.copy()
     s.vetoes, s.adopted, s.ga_tally = state.vetoes.copy(), state.adopted.copy(), state.ga_tally
     for k, item in enumerate(q.agenda):
         v = d.votes[k]
         tgt = item.target
         yes = (v == 1).astype(np.float64)
-        a[..., tgt, :] = a[..., tgt, :] - p.vote_affinity * yes
-        a[..., :, tgt] = a[..., :, tgt] - p.vote_affinity * yes
+        a[..., tgt, :] = a[..., tgt, :] - pa.vote_affinity * yes
+        a[..., :, tgt] = a[..., :, tgt] - pa.vote_affinity * yes
         if item.body == "GA":
-            probs = rules.vote_probabilities(world.others_alignment, item.shift, p)
+            others = np.broadcast_to(world.others_alignment,
+                                     batch + world.others_alignment.shape)
+            probs = rules.vote_probabilities(others, item.shift, p)
             oidx = k * _VOTE_STRIDE + n + np.arange(len(world.others_alignment))
             ov = rules.vote_draw(probs, uniforms(key, t, Stream.VOTE_GA, oidx))
             s.ga_tally = np.stack([
@@ -549,7 +559,8 @@ def resolve(
                 (v == 1).sum(axis=-1) + (ov == 1).sum(axis=-1),
             ], axis=-1).astype(np.int32)
         else:
-            probs = rules.vote_probabilities(world.council_others, item.shift, p)
+            council = np.broadcast_to(world.council_others, batch + world.council_others.shape)
+            probs = rules.vote_probabilities(council, item.shift, p)
             oidx = k * _VOTE_STRIDE + n + np.arange(len(world.council_others))
             ov = rules.vote_draw(probs, uniforms(key, t, Stream.VOTE_SC, oidx))
             n_yes = (v == 1).sum(axis=-1) + (ov == 1).sum(axis=-1)
@@ -580,8 +591,9 @@ def step(world: World, state: State, p: Any, t: int, key: Any) -> State:
     """One whole month for all actors at once (events, perceive, decide, resolve).
 
     This is the batched path; :class:`scenarios.ScenarioModel` runs the same three phases
-    with each agent deciding its own row.
+    with each agent deciding its own row. ``state`` is not modified.
     """
+    state = state.copy()
     apply_events(world, state, t, p)
     q = perceive(world, state, p, t)
     d = decide(world, state, q, p, t, key, slice(0, world.n))

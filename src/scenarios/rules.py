@@ -22,9 +22,9 @@ from numpy.typing import NDArray
 from scipy.special import expit
 
 __all__ = [
-    "ARMS_PER_KCONT",
     "RUNGS",
     "SANCTION_OUTCOMES",
+    "ParamView",
     "affinity_from_alignment",
     "affinity_update",
     "alignment_update",
@@ -77,8 +77,6 @@ WAR_RUNG, NUCLEAR_RUNG = 5, 6
 #: Codes of :func:`sanction_game`: no threat, target concedes, imposed, sender backs down.
 SANCTION_OUTCOMES: tuple[str, ...] = ("none", "concede", "imposed", "backdown")
 
-#: Million shells carried per thousand containers is the parameter ``shells_per_container``.
-ARMS_PER_KCONT = "shells_per_container"
 
 
 def sigmoid(z: Any) -> Any:
@@ -92,18 +90,28 @@ def sigmoid(z: Any) -> Any:
     return expit(z)
 
 
-class _Bcast:
+class ParamView:
     """Attribute view of parameters reshaped to broadcast against arrays of ``ndim`` dims.
 
     A parameter that varies across runs has the batch shape ``(B,)``; against a dyadic array
-    ``(B, N, N)`` it must become ``(B, 1, 1)``. Scalars pass through unchanged.
+    ``(B, N, N)`` it must become ``(B, 1, 1)``, against a per-actor array ``(B, N)``
+    ``(B, 1)``. Scalars pass through unchanged. ``like`` is an array of the target shape or
+    its number of dimensions.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> ParamView(NS(rate=np.array([0.1, 0.2])), np.zeros((2, 3, 3))).rate.shape
+    (2, 1, 1)
+    >>> ParamView(NS(rate=0.1), 2).rate
+    0.1
     """
 
     __slots__ = ("_nd", "_p")
 
     def __init__(self, p: Any, like: Any) -> None:
         self._p = p
-        self._nd = np.ndim(like)
+        self._nd = like if isinstance(like, int) else np.ndim(like)
 
     def __getattr__(self, name: str) -> Any:
         return _bc(getattr(self._p, name), self._nd)
@@ -297,7 +305,7 @@ def threat_motive(
     lowers it, and the sender's lever (Western sanctions) shifts it.
     """
     mult = np.log(np.maximum(multiplier, 1e-9))
-    p = _Bcast(p, hostility_)
+    p = ParamView(p, hostility_)
     return (
         p.threat_motive_intercept
         + p.threat_motive_hostility * hostility_
@@ -333,7 +341,7 @@ def sanction_game(
     ...               np.array([0, .2, .7, .7]), p).tolist()
     [1, 2, 3, 3]
     """
-    p = _Bcast(p, motive)
+    p = ParamView(p, motive)
     threat = eligible.astype(bool) & (u_threat < p.threat_rate * sigmoid(motive))
     concede = u_concede < sigmoid(p.concede_intercept + p.concede_bite * bite)
     impose = u_impose < sigmoid(p.impose_intercept + p.impose_motive * motive)
@@ -354,7 +362,7 @@ def willingness(
     >>> float(willingness(np.array(0.0), np.array(0.0), np.array(0.0), 0.0, p))
     0.5
     """
-    p = _Bcast(p, affinity)
+    p = ParamView(p, affinity)
     return sigmoid(
         _bc(intercept, np.ndim(affinity))
         + p.support_affinity * affinity
@@ -440,7 +448,7 @@ def escalation_pressure(
     ``pi_ij = b0 + bH H_ij + bW W_ij + bP trig_ij + bR max(E_ji - E_ij, 0) + bC dcap_ij
     - bD deter_ij - bO offer_ij``.
     """
-    p = _Bcast(p, hostility_)
+    p = ParamView(p, hostility_)
     return (
         p.escalation_intercept
         + p.escalation_hostility * hostility_
@@ -481,7 +489,7 @@ def escalation_move(
     ...                 np.array([1.0, 1.0, 0.0]), np.array([0.5, 0.5, 0.5]), p).tolist()
     [5, 5, 1]
     """
-    p = _Bcast(p, pressure)
+    p = ParamView(p, pressure)
     taboo = (rung == WAR_RUNG) & (rung_t < NUCLEAR_RUNG)
     brink = (rung == WAR_RUNG - 1) & (at_war <= 0)
     restraint = p.nuclear_threshold * taboo + p.war_threshold * brink
@@ -512,7 +520,7 @@ def vote_probabilities(
     >>> vote_probabilities(np.array([0.0]), 0.0, p).round(3).tolist()
     [[0.269, 0.462, 0.269]]
     """
-    p = _Bcast(p, alignment)
+    p = ParamView(p, alignment)
     z = p.vote_slope * (alignment - _bc(shift, np.ndim(alignment)))
     z = z - p.vote_target_affinity * target_affinity
     p_yes = sigmoid(z - p.vote_cut_yes)
@@ -566,7 +574,7 @@ def alignment_update(
     >>> alignment_update(x, x, np.zeros(2), np.eye(2), np.ones(2), Y, 0 * Y, p).round(4).tolist()
     [0.0, 0.6192]
     """
-    p = _Bcast(p, alignment)
+    p = ParamView(p, alignment)
     n = alignment.shape[-1]
     off = 1.0 - np.eye(n)
     diff = np.tanh(_row(alignment) - _col(alignment))  # [i, j] = tanh(x_j - x_i)
@@ -606,7 +614,7 @@ def affinity_update(
     >>> float(affinity_update(A, A, z, z, z, p)[1, 2])  # friend (0) of my enemy (2)...
     -0.3333333333333333
     """
-    p = _Bcast(p, affinity)
+    p = ParamView(p, affinity)
     n = affinity.shape[-1]
     eye = np.eye(n)
     off = affinity * (1.0 - eye)
@@ -636,7 +644,7 @@ def econ_update(
     >>> econ_update(np.array([0.2]), np.array([1.0]), np.array([0.0]), p).tolist()
     [0.2]
     """
-    p = _Bcast(p, loss)
+    p = ParamView(p, loss)
     new = loss + p.bite_scale * bite + sender_cost - p.econ_recovery * loss
     return np.clip(new, 0.0, 0.9)
 
@@ -654,7 +662,7 @@ def food_update(
     >>> food_update(np.array([0.5]), np.array([0.5]), np.zeros(1), np.array([2.0]), p).tolist()
     [0.3]
     """
-    p = _Bcast(p, insecurity)
+    p = ParamView(p, insecurity)
     new = (
         insecurity
         + p.food_stress * bite

@@ -75,7 +75,6 @@ class World:
     west: F64
     un_regime: F64
     tech_tracked: F64
-    guard: F64
     others_alignment: F64
     others_codes: tuple[str, ...]
     council: F64
@@ -297,8 +296,6 @@ def build_world(cfg: ScenarioConfig) -> World:
                 )
     agenda.sort(key=lambda a: a.step)
 
-    p = cfg.parameters
-    guard = np.array([getattr(p, f"tech_guard_{d}") for d in TECH_DOMAINS])
     return World(
         config=cfg,
         codes=codes,
@@ -320,7 +317,6 @@ def build_world(cfg: ScenarioConfig) -> World:
         tech_tracked=np.array(
             [1.0 if (c in cfg.actor_settings and cfg.actor_settings[c].tech is not None) else 0.0
              for c in codes]),
-        guard=guard,
         others_alignment=others_alignment,
         others_codes=others,
         council=council,
