@@ -72,6 +72,7 @@ __all__ = [
     "RESULTS_FILE",
     "SUMMARY_OUTCOMES",
     "load_results",
+    "model_dataset",
     "outcome_shares",
     "run_quantiles",
     "run_replications",
@@ -169,14 +170,14 @@ class _Run:
         self.error = ""
         self.traceback = ""
 
-    def record(self, model: ScenarioModel) -> None:
-        t = int(model.steps)
-        for name, (attr, _, _, _) in DYAD_VARIABLES.items():
-            self.dyads[name][t] = getattr(model.state, attr)
-
     def collect(self, model: ScenarioModel) -> None:
+        """Take what the model recorded so far (its DataCollector and dyadic history)."""
         self.model_vars = model.datacollector.get_model_vars_dataframe()
         self.agent_vars = model.datacollector.get_agent_vars_dataframe()
+        for name, (attr, _, _, _) in DYAD_VARIABLES.items():
+            recorded = model.history[attr]
+            if recorded:
+                self.dyads[name][: len(recorded)] = np.stack(recorded)
 
 
 def _one_run(cfg: ScenarioConfig, child: np.random.SeedSequence, n_actors: int) -> _Run:
@@ -186,10 +187,8 @@ def _one_run(cfg: ScenarioConfig, child: np.random.SeedSequence, n_actors: int) 
     model: ScenarioModel | None = None
     try:
         model = ScenarioModel(cfg, rng=child)
-        run.record(model)
         while model.steps < cfg.steps:
             model.step()
-            run.record(model)
         run.outcomes = model.outcomes()
     except Exception as exc:  # a failed run is data, not the end of the ensemble
         run.error = f"{type(exc).__name__}: {exc}"
@@ -275,6 +274,22 @@ def run_replications(
             runs.append(_one_run(cfg, child, len(codes)))
             bar.update(1)
     return _assemble(cfg, codes, names, root, children, runs)
+
+
+def model_dataset(model: ScenarioModel) -> xr.Dataset:
+    """One stepped :class:`~scenarios.model.ScenarioModel` as a dataset of one replication.
+
+    The layout is that of :func:`run_replications`; ``attrs["seed_entropy"]`` holds the
+    model's 128-bit run key. Steps the model has not run yet are NaN (``rung`` -1), and the
+    outcomes are those of the run so far. Also available as ``model.to_dataset()``.
+    """
+    cfg: ScenarioConfig = model.config
+    run = _Run(cfg.steps + 1, model.world.n)
+    run.collect(model)
+    run.outcomes = model.outcomes()
+    root = np.random.SeedSequence([int(k) for k in model.key])
+    return _assemble(cfg, tuple(model.world.codes), tuple(model.world.names), root, [root],
+                     [run])
 
 
 def _assemble(

@@ -26,7 +26,10 @@ from scenarios.parameters import Levers, Parameters
 from scenarios.random import SeedLike, run_key
 from scenarios.world import State, World, build_world, initial_state
 
-__all__ = ["ScenarioModel", "StateAgent"]
+__all__ = ["HISTORY", "ScenarioModel", "StateAgent"]
+
+#: Dyadic state arrays a model keeps for every step (see :attr:`ScenarioModel.history`).
+HISTORY: tuple[str, ...] = ("rung", "sanctions", "arms", "food_flow", "affinity")
 
 
 class StateAgent(mesa.Agent):
@@ -172,8 +175,9 @@ class ScenarioModel(mesa.Model):
                 "support_received": "support_received",
             },
         )
-        self._obs = self.observe()
-        self.datacollector.collect(self)
+        #: Dyadic state after every step so far (step 0 first): name -> list of (N, N) arrays.
+        self.history: dict[str, list[np.ndarray]] = {name: [] for name in HISTORY}
+        self._record()
 
     @classmethod
     def from_config(
@@ -193,8 +197,7 @@ class ScenarioModel(mesa.Model):
         self.state = dynamics.resolve(
             self.world, self.state, self.perception, merged, self.p, t, self.key
         )
-        self._obs = self.observe()
-        self.datacollector.collect(self)
+        self._record()
         if t >= self.horizon:
             self.running = False
 
@@ -204,6 +207,12 @@ class ScenarioModel(mesa.Model):
         for _ in range(max(n, 0)):
             self.step()
         return self
+
+    def _record(self) -> None:
+        self._obs = self.observe()
+        self.datacollector.collect(self)
+        for name in HISTORY:
+            self.history[name].append(getattr(self.state, name).copy())
 
     # --- outcomes and views -----------------------------------------------------------
     def observe(self) -> dict[str, float]:
@@ -230,6 +239,22 @@ class ScenarioModel(mesa.Model):
             },
             index=pd.Index(self.world.codes, name="iso3"),
         )
+
+    def to_dataset(self) -> Any:
+        """This run so far as an ``xarray.Dataset`` laid out like an ensemble of one.
+
+        The layout is that of :func:`scenarios.ensemble.run_replications`, so every function
+        of :mod:`scenarios.plot` works on it; steps not yet run are NaN.
+
+        Examples
+        --------
+        >>> ds = ScenarioModel(rng=3).run(steps=2).to_dataset()
+        >>> ds.sizes["replication"], int(ds.alignment.sel(actor="USA").notnull().sum())
+        (1, 3)
+        """
+        from scenarios.ensemble import model_dataset
+
+        return model_dataset(self)
 
     @property
     def date(self) -> str:
