@@ -245,7 +245,8 @@ def pact_trigger(
     losing = _bc(losing, np.ndim(front))
     called = at_war * np.maximum(np.swapaxes(attacked, -1, -2), front < -losing)  # [k, j]
     p = pact * (1.0 - np.eye(n))
-    trig = (p[..., :, :, None] * called[..., None, :, :]).max(axis=-2)  # max over k
+    # max over allies k of P_ik * called_kj, for 0/1 matrices: (P @ called) > 0
+    trig = ((p @ called) > 0).astype(np.float64)
     return trig * (1.0 - np.eye(n)) * (1.0 - at_war)
 
 
