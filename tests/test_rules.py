@@ -538,18 +538,15 @@ def test_effective_poles_hand_cases() -> None:
     assert_allclose(rules.effective_poles(C, np.ones(5), threshold=0.6), 5.0)
 
 
-def test_bloc_labels_and_largest_bloc_hand_cases() -> None:
+def test_bloc_labels_hand_cases() -> None:
     # threshold 0.3: links 0-1 (0.9) and 2-3 (0.5); 1-2 at 0.3 is not above it
     A = np.array([[1, 0.9, 0.1, -0.5], [0.9, 1, 0.3, 0.0], [0.1, 0.3, 1, 0.5],
                   [-0.5, 0.0, 0.5, 1]])
     assert_array_equal(rules.bloc_labels(A), [0, 0, 2, 2])
-    assert rules.largest_bloc(A) == 2
     # threshold 0.2 adds 1-2: one bloc of 4, labelled by its smallest member
     assert_array_equal(rules.bloc_labels(A, 0.2), [0, 0, 0, 0])
-    assert rules.largest_bloc(A, 0.2) == 4
     # nobody linked: every actor is its own bloc
     assert_array_equal(rules.bloc_labels(-np.ones((3, 3))), [0, 1, 2])
-    assert rules.largest_bloc(-np.ones((3, 3))) == 1
     # a chain 0-1-2-3-4 where 0 and 4 are far apart: still one bloc (transitive closure)
     C = np.eye(5) + np.diag(np.full(4, 0.5), 1) + np.diag(np.full(4, 0.5), -1)
     assert_array_equal(rules.bloc_labels(C), 0)
@@ -701,7 +698,6 @@ CASES: dict[str, Case] = {
     "polarization": Case(lambda d, p: rules.polarization(d.A, rules.bloc_partition(d.A)),
                          uses_p=False),
     "bloc_labels": Case(lambda d, p: rules.bloc_labels(d.A, p.bloc_threshold)),
-    "largest_bloc": Case(lambda d, p: rules.largest_bloc(d.A, p.bloc_threshold)),
     "effective_poles": Case(lambda d, p: rules.effective_poles(d.A, d.capability,
                                                                p.bloc_threshold)),
     "classify": Case(lambda d, p: rules.classify(d.nuc_use, d.major_war, d.settled, d.pol,

@@ -452,12 +452,13 @@ def resolve(
     war_any = (w.sum(axis=-1) > 0).astype(np.float64)
     sent = arms.sum(axis=-1)
     received = arms.sum(axis=-2)
-    received_q = (arms * world.quality[..., :, None]).sum(axis=-2)
+    quality = np.where(np.isnan(world.quality), pa.munitions_quality_default, world.quality)
+    received_q = (arms * quality[..., :, None]).sum(axis=-2)
     available = state.stock + world.production + received - sent
     fired = war_any * np.minimum(world.consumption, np.maximum(available, 0.0))
     supply = world.production + received
-    qmix = np.where(supply > 0, (world.production * world.quality + received_q)
-                    / np.maximum(supply, 1e-300), world.quality)
+    qmix = np.where(supply > 0, (world.production * quality + received_q)
+                    / np.maximum(supply, 1e-300), quality)
     s.stock = np.maximum(available - fired, 0.0)
     fronts = np.maximum(w.sum(axis=-1), 1.0)
     fire = (fired * qmix / fronts)[..., :, None] * w

@@ -62,48 +62,50 @@ class StateAgent(mesa.Agent):
             slice(self.position, self.position + 1),
         )
 
-    # --- per-agent observables (used by the DataCollector) ---------------------------
+    def observed(self, name: str) -> float:
+        """This state's value of a per-actor observable (``outcomes.ACTOR_VARIABLES``)."""
+        return float(self.model._actor_obs[name][self.position])
+
+    # views of this state's observables, as recorded at the end of the last step
     @property
     def alignment(self) -> float:
-        """Current alignment on the UNGA ideal-point scale (positive: US-led order)."""
-        return float(self.model.state.alignment[self.position])
+        """Alignment on the UNGA ideal-point scale (positive: US-led order)."""
+        return self.observed("alignment")
 
     @property
     def max_rung(self) -> int:
         """Highest rung this state stands at toward any other state."""
-        return int(self.model.state.rung[self.position].max())
+        return int(self.observed("max_rung"))
 
     @property
     def econ_loss(self) -> float:
         """Accumulated output loss from sanctions (share of GDP)."""
-        return float(self.model.state.econ_loss[self.position])
+        return self.observed("econ_loss")
 
     @property
     def food_insecurity(self) -> float:
         """Food and energy insecurity in [0, 1]."""
-        return float(self.model.state.food[self.position])
+        return self.observed("food_insecurity")
 
     @property
     def munitions(self) -> float:
         """Munitions stock, million shells."""
-        return float(self.model.state.stock[self.position])
+        return self.observed("munitions")
 
     @property
     def tech(self) -> float:
         """Mean technology level over the three domains."""
-        return float(self.model.state.tech[self.position].mean())
+        return self.observed("tech")
 
     @property
     def sanctions_suffered(self) -> float:
         """Sum of the intensities of sanctions in force on this state."""
-        return float(self.model.state.sanctions[:, self.position].sum())
+        return self.observed("sanctions_suffered")
 
     @property
     def support_received(self) -> float:
         """Arms and food received last month, thousand containers."""
-        s = self.model.state
-        spc = self.model.p.shells_per_container
-        return float((s.arms[:, self.position] / spc + s.food_flow[:, self.position]).sum())
+        return self.observed("support_received")
 
 
 class ScenarioModel(mesa.Model):
@@ -165,14 +167,7 @@ class ScenarioModel(mesa.Model):
             model_reporters={name: _reporter(name) for name in outcomes.STEP_VARIABLES},
             agent_reporters={
                 "code": "code",
-                "alignment": "alignment",
-                "max_rung": "max_rung",
-                "econ_loss": "econ_loss",
-                "food_insecurity": "food_insecurity",
-                "munitions": "munitions",
-                "tech": "tech",
-                "sanctions_suffered": "sanctions_suffered",
-                "support_received": "support_received",
+                **{name: _agent_reporter(name) for name in outcomes.ACTOR_VARIABLES},
             },
         )
         #: Dyadic state after every step so far (step 0 first): name -> list of (N, N) arrays.
@@ -210,6 +205,7 @@ class ScenarioModel(mesa.Model):
 
     def _record(self) -> None:
         self._obs = self.observe()
+        self._actor_obs = outcomes.observe_actors(self.world, self.state, self.p)
         self.datacollector.collect(self)
         for name in HISTORY:
             self.history[name].append(getattr(self.state, name).copy())
@@ -269,6 +265,14 @@ class ScenarioModel(mesa.Model):
 def _reporter(name: str) -> Any:
     def report(model: ScenarioModel) -> float:
         return float(model._obs[name])
+
+    report.__name__ = name
+    return report
+
+
+def _agent_reporter(name: str) -> Any:
+    def report(agent: StateAgent) -> float:
+        return agent.observed(name)
 
     report.__name__ = name
     return report

@@ -17,7 +17,14 @@ from scenarios import rules
 from scenarios.parameters import TECH_DOMAINS
 from scenarios.world import State, World
 
-__all__ = ["OUTCOME_CLASSES", "STEP_VARIABLES", "observe", "summarize"]
+__all__ = [
+    "ACTOR_VARIABLES",
+    "OUTCOME_CLASSES",
+    "STEP_VARIABLES",
+    "observe",
+    "observe_actors",
+    "summarize",
+]
 
 #: Outcome classes, in the order of their codes (see :func:`scenarios.rules.classify`).
 OUTCOME_CLASSES: tuple[str, ...] = (
@@ -47,6 +54,34 @@ STEP_VARIABLES: dict[str, str] = {
     "vetoes": "vetoes cast so far",
     "offer_accepted": "1 once Russia has accepted the US offer",
 }
+
+
+#: Per-actor variables recorded each step: name -> description (unit).
+ACTOR_VARIABLES: dict[str, str] = {
+    "alignment": "alignment on the UNGA ideal-point scale, + = US-led order (ideal point)",
+    "max_rung": "highest escalation rung of this state toward any state (rung 0-7)",
+    "econ_loss": "accumulated output loss from sanctions (share of GDP)",
+    "food_insecurity": "food and energy insecurity (0-1)",
+    "munitions": "munitions stock (million shells)",
+    "tech": "mean technology level over missiles, satellites, submarines (0-1)",
+    "sanctions_suffered": "sum of the intensities of sanctions in force on this state (1)",
+    "support_received": "arms and food received last month (thousand containers)",
+}
+
+
+def observe_actors(world: World, state: State, p: Any) -> dict[str, Any]:
+    """Per-actor observables of one month, arrays ``(..., N)`` (see :data:`ACTOR_VARIABLES`)."""
+    spc = rules.ParamView(p, state.affinity).shells_per_container
+    return {
+        "alignment": state.alignment,
+        "max_rung": state.rung.max(axis=-1).astype(np.float64),
+        "econ_loss": state.econ_loss,
+        "food_insecurity": state.food,
+        "munitions": state.stock,
+        "tech": state.tech.mean(axis=-1),
+        "sanctions_suffered": state.sanctions.sum(axis=-2),
+        "support_received": (state.arms / spc + state.food_flow).sum(axis=-2),
+    }
 
 
 def _pair(world: World, state: State, arr: np.ndarray, a: str, b: str) -> Any:
@@ -147,7 +182,7 @@ def summarize(world: World, state: State, p: Any) -> dict[str, Any]:
         "polarization": pol,
         "polarization_start": state.polarization_start,
         "effective_poles": poles,
-        "largest_bloc": rules.largest_bloc(state.affinity, p.bloc_threshold),
+        "largest_bloc": np.maximum((camp > 0).sum(axis=-1), (camp < 0).sum(axis=-1)),
         "bloc_consolidated": consolidated,
         "econ_loss_rus": _one(world, state, state.econ_loss, "RUS"),
         "econ_loss_prk": _one(world, state, state.econ_loss, "PRK"),

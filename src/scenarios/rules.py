@@ -41,7 +41,6 @@ __all__ = [
     "food_update",
     "front_update",
     "hostility",
-    "largest_bloc",
     "leakage",
     "munitions_shortfall",
     "pact_trigger",
@@ -762,20 +761,6 @@ def bloc_labels(affinity: Array, threshold: Float = 0.3) -> NDArray[np.intp]:
     for _ in range(int(np.ceil(np.log2(max(n, 2))))):  # transitive closure by squaring
         reach = ((reach @ reach) > 0).astype(np.float64)
     return np.argmax(reach > 0, axis=-1)
-
-
-def largest_bloc(affinity: Array, threshold: Float = 0.3) -> NDArray[np.intp]:
-    """Number of members of the largest bloc (see :func:`bloc_labels`).
-
-    Examples
-    --------
-    >>> int(largest_bloc(np.array([[1, .9, -.5], [.9, 1, -.5], [-.5, -.5, 1]])))
-    2
-    """
-    n = affinity.shape[-1]
-    label = bloc_labels(affinity, threshold)
-    counts = (label[..., :, None] == np.arange(n)).sum(axis=-2)
-    return counts.max(axis=-1)
 
 
 def effective_poles(affinity: Array, capability: Array, threshold: Float = 0.3) -> Array:

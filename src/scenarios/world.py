@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from numpy.typing import NDArray
 from scenarios import data as _data
 from scenarios import rules
 from scenarios.config import ScenarioConfig
-from scenarios.parameters import TECH_DOMAINS, Levers, Parameters
+from scenarios.parameters import TECH_DOMAINS, Levers
 
 __all__ = ["AgendaVote", "State", "World", "build_world", "initial_state"]
 
@@ -166,7 +167,9 @@ class State:
         return State(**kw)
 
 
-def _dependence(cfg: ScenarioConfig, codes: tuple[str, ...], snap: pd.DataFrame) -> F64:
+def _dependence(
+    cfg: ScenarioConfig, codes: tuple[str, ...], snap: pd.DataFrame, gdp: F64, world_gdp: float
+) -> F64:
     """Economic dependence ``D_ij``: share of i's GDP traded with j.
 
     ``D_ij = openness_i * share_ij``, with ``share_ij`` the recorded trade share where
@@ -175,10 +178,6 @@ def _dependence(cfg: ScenarioConfig, codes: tuple[str, ...], snap: pd.DataFrame)
     that i's shares never sum past one.
     """
     n = len(codes)
-    vals = _data.actor_values()
-    gdp_all = vals[(vals["variable"] == "gdp_usd_bn") & (vals["year"] <= cfg.data_year)]
-    world_gdp = float(gdp_all.sort_values("year").groupby("iso3").tail(1)["value"].sum())
-    gdp = snap["gdp_usd_bn"].to_numpy(dtype=float)
     share = np.tile(gdp / world_gdp, (n, 1))
     ts = _data.trade_shares()
     ts = ts[ts["year"] <= cfg.data_year].sort_values("year")
@@ -235,7 +234,7 @@ def build_world(cfg: ScenarioConfig) -> World:
 
     production = np.zeros(n)
     consumption = np.zeros(n)
-    quality = np.full(n, cfg.parameters.munitions_quality_default)
+    quality = np.full(n, np.nan)  # NaN: the run's munitions_quality_default
     food = np.full(n, DEFAULT_FOOD_INSECURITY)
     for code, s in cfg.actor_settings.items():
         i = codes.index(code)
@@ -306,7 +305,7 @@ def build_world(cfg: ScenarioConfig) -> World:
         gdp=gdp,
         gdp_share=gdp / world_gdp,
         capability0=cinc,
-        dependence=_dependence(cfg, codes, snap),
+        dependence=_dependence(cfg, codes, snap, gdp, world_gdp),
         capacity=capacity,
         production=production,
         consumption=consumption,
@@ -334,8 +333,28 @@ def _group_mask(cfg: ScenarioConfig, codes: tuple[str, ...], group: str) -> F64:
     return m
 
 
-def initial_state(world: World, levers: Levers | None = None) -> State:
-    """The state at step 0 (batch shape ``()``), before events dated on or after the start.
+def initial_state(
+    world: World,
+    levers: Levers | Mapping[str, Any] | None = None,
+    *,
+    params: Any = None,
+    batch: tuple[int, ...] = (),
+) -> State:
+    """The state at step 0, before the events dated on or after the start.
+
+    Parameters
+    ----------
+    world
+        The scenario's world.
+    levers
+        Lever values: a :class:`Levers` object, or a mapping of lever name to a value or an
+        array of the batch shape (missing names take the config's value). Default: the
+        config's levers.
+    params
+        The run's parameters as attributes (floats, or arrays of the batch shape for a block
+        whose runs differ); default: the config's parameters.
+    batch
+        Leading batch shape: ``()`` for one run, ``(B,)`` for a block of runs.
 
     Affinity starts at the fixed point of its own update (balance term included) under the
     initial alignment, alliances, sanctions and wars, so that two years of war and sanctions
@@ -350,15 +369,20 @@ def initial_state(world: World, levers: Levers | None = None) -> State:
     >>> s = initial_state(w)
     >>> s.affinity.shape, bool(s.at_war[w.index("RUS"), w.index("UKR")])
     ((20, 20), True)
+    >>> initial_state(w, {"treaty": np.array([1.0, 0.0])}, batch=(2,)).pact[:, 0, 1].tolist()
+    [1.0, 0.0]
     """
     cfg = world.config
-    p = cfg.parameters
-    lv = levers if levers is not None else cfg.levers
+    p = params if params is not None else SimpleNamespace(**cfg.parameters.model_dump())
+    if isinstance(levers, Levers):
+        lever_values: dict[str, Any] = levers.model_dump()
+    else:
+        lever_values = {**cfg.levers.model_dump(), **dict(levers or {})}
     codes = world.codes
     n = world.n
     snap = _data.snapshot(cfg.data_year, list(codes))
     x0 = snap["ideal_point"].fillna(0.0).to_numpy(dtype=float)
-    stub = np.full(n, p.stubbornness)
+    stub = np.full(n, np.nan)  # NaN: the run's parameter (set below)
     stock = np.zeros(n)
     tech = np.zeros((n, len(TECH_DOMAINS)))
     for code, s in cfg.actor_settings.items():
@@ -375,7 +399,7 @@ def initial_state(world: World, levers: Levers | None = None) -> State:
     pact = np.zeros((n, n))
     # pairs whose treaty is an event under the `treaty` lever are governed by that event,
     # even where the alliance data of data_year already record it
-    gated = {frozenset(ev.actors) for ev in cfg.events
+    gated = {frozenset(ev.actors) for _, ev in world.events
              if ev.type == "treaty" and ev.lever == "treaty"}
     al = _data.alliances(cfg.data_year, list(codes))
     for row in al[al["defense"] == 1].itertuples():
@@ -384,9 +408,9 @@ def initial_state(world: World, levers: Levers | None = None) -> State:
         a, b = codes.index(str(row.iso3_a)), codes.index(str(row.iso3_b))
         pact[a, b] = pact[b, a] = 1.0
 
-    sanctions = np.zeros((n, n))
+    sanctions = np.zeros((n, n))  # NaN: the run's default intensity (set below)
     for spec in cfg.sanctions:
-        level = spec.intensity if spec.intensity is not None else p.sanction_intensity
+        level = spec.intensity if spec.intensity is not None else np.nan
         for tgt in cfg.expand([spec.target]):
             for c in cfg.expand(spec.senders):
                 if c != tgt:
@@ -403,9 +427,6 @@ def initial_state(world: World, levers: Levers | None = None) -> State:
     for code, level in cfg.un_sanctions.items():
         un_level[codes.index(code)] = level
 
-    lever_arrays = {
-        name: np.asarray(float(getattr(lv, name))) for name in Levers.model_fields
-    }
     state = State(
         alignment=x0.copy(),
         anchor=x0.copy(),
@@ -429,7 +450,7 @@ def initial_state(world: World, levers: Levers | None = None) -> State:
         tech_will=np.zeros((n, n)),
         arms_total=np.zeros((n, n)),
         food_total=np.zeros((n, n)),
-        levers=lever_arrays,
+        levers={name: np.asarray(0.0) for name in Levers.model_fields},
         offer_accepted=np.asarray(0.0),
         offer_step=np.asarray(-1, dtype=np.int16),
         wars_at_start=at_war.copy(),
@@ -444,6 +465,17 @@ def initial_state(world: World, levers: Levers | None = None) -> State:
         ga_tally=np.zeros(3, dtype=np.int32),
         polarization_start=np.asarray(0.0),
     )
+    if batch:
+        state = state.broadcast(batch)
+    state.levers = {
+        name: np.broadcast_to(np.asarray(lever_values[name], dtype=np.float64), batch).copy()
+        for name in Levers.model_fields
+    }
+    pa, pd = rules.ParamView(p, state.alignment), rules.ParamView(p, state.affinity)
+    state.stubbornness = np.where(np.isnan(state.stubbornness), pa.stubbornness,
+                                  state.stubbornness)
+    state.sanctions = np.where(np.isnan(state.sanctions), pd.sanction_intensity,
+                               state.sanctions)
     _settle_affinity(state, p)
     # events that happened before the start month shape the initial state
     from scenarios.dynamics import apply_event  # local: dynamics imports this module
@@ -451,35 +483,42 @@ def initial_state(world: World, levers: Levers | None = None) -> State:
     for step, ev in world.events:
         if step <= 0:
             apply_event(world, state, ev, p)
+    state.wars_at_start = state.at_war.copy()
     state.vetoes = np.zeros_like(state.vetoes)
     state.war_widened = np.zeros_like(state.war_widened)
     state.major_war = np.zeros_like(state.major_war)
     state.rung = np.maximum(state.rung, np.where(state.at_war > 0, rules.WAR_RUNG, 0)).astype(
         np.int8
     )
-    for r in range(int(state.rung.max()) + 1):
-        state.first_rung_step[r] = 0
+    top = state.rung.max(axis=(-1, -2))
+    for r in range(len(rules.RUNGS)):
+        state.first_rung_step[..., r] = np.where(top >= r, 0, -1)
     state.polarization_start = np.asarray(
         rules.polarization(state.affinity, rules.bloc_partition(state.affinity))
     )
     return state
 
 
-def _settle_affinity(state: State, p: Parameters) -> None:
+def _settle_affinity(state: State, p: Any) -> None:
     """Set affinity to the fixed point of its own update under the initial relations.
 
     Iterates :func:`scenarios.rules.affinity_update` with the initial alignment, alliances,
     sanctions and wars and no support flows, so that a run starts at rest rather than with a
     transient of the balance term (at most 2,000 iterations; stops below 1e-10 change).
     """
+    pd = rules.ParamView(p, state.affinity)
     implied = rules.affinity_from_alignment(state.alignment, p.affinity_scale)
-    implied = np.clip(implied + p.alliance_affinity * state.pact, -1.0, 1.0)
+    implied = np.clip(implied + pd.alliance_affinity * state.pact, -1.0, 1.0)
     zero = np.zeros_like(state.affinity)
     a = implied.copy()
+    # each run of a block stops at its own convergence, so a run's start does not depend on
+    # the block it is in
+    done = np.zeros(a.shape[:-2], dtype=bool)
     for _ in range(2000):
         new = rules.affinity_update(a, implied, zero, state.sanctions, state.at_war, p)
-        done = float(np.abs(new - a).max()) < 1e-10
-        a = new
-        if done:
+        change = np.abs(new - a).max(axis=(-1, -2))
+        a = np.where(done[..., None, None], a, new)
+        done = done | (change < 1e-10)
+        if done.all():
             break
     state.affinity = a

@@ -1,0 +1,150 @@
+"""The batched engine against the Mesa model: same trajectories for the same keys and values.
+
+The differential test draws parameter sets and policies over the whole space (hypothesis),
+runs them as one block in :func:`scenarios.engine.run_block` and one by one as
+:class:`scenarios.ScenarioModel` runs, and asks for the same discrete events and floats equal
+to 1e-12 at every step, in several scenarios.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+
+from scenarios import engine, outcomes
+from scenarios.config import ScenarioConfig, builtin_config, parse_config
+from scenarios.model import ScenarioModel
+from scenarios.parameters import Levers, Parameters
+from scenarios.random import run_key
+from scenarios.world import State, World, build_world
+
+STEPS = 12
+BLOCK = 4
+
+
+def _bounds(model: type[Any], name: str) -> tuple[float, float]:
+    lo = hi = None
+    for m in model.model_fields[name].metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    assert lo is not None and hi is not None
+    return float(lo), float(hi)
+
+
+def _field(model: type[Any], name: str) -> st.SearchStrategy[Any]:
+    if model.model_fields[name].annotation is bool:
+        return st.booleans()
+    return st.floats(*_bounds(model, name), allow_nan=False, allow_infinity=False)
+
+
+def _ordered(d: dict[str, float]) -> dict[str, float]:
+    lo, hi = sorted((d["vote_cut_no"], d["vote_cut_yes"]))
+    return {**d, "vote_cut_no": lo, "vote_cut_yes": hi}
+
+
+PARAMETERS = st.fixed_dictionaries(
+    {n: _field(Parameters, n) for n in Parameters.model_fields}
+).map(_ordered).filter(lambda d: d["vote_cut_no"] < d["vote_cut_yes"])
+LEVERS = st.fixed_dictionaries({n: _field(Levers, n) for n in Levers.model_fields})
+SCENARIOS = ("baseline", "no_treaty", "historical_2022")
+
+
+@cache
+def short(name: str) -> ScenarioConfig:
+    data = builtin_config(name).to_dict()
+    data["steps"] = STEPS
+    return parse_config(data)
+
+
+@cache
+def world_of(name: str) -> World:
+    return build_world(short(name))
+
+
+def assert_same_state(got: State, b: int, want: State, where: str) -> None:
+    for f in dataclasses.fields(State):
+        g, w = getattr(got, f.name), getattr(want, f.name)
+        if isinstance(w, dict):
+            for k in w:
+                assert_allclose(g[k][b], w[k], atol=1e-12, err_msg=f"{where}: {f.name}.{k}")
+        elif np.issubdtype(np.asarray(w).dtype, np.floating):
+            assert_allclose(g[b], w, atol=1e-12, rtol=0, err_msg=f"{where}: {f.name}")
+        else:
+            assert_array_equal(g[b], w, err_msg=f"{where}: {f.name}")
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    scenario=st.sampled_from(SCENARIOS),
+    params=st.lists(PARAMETERS, min_size=BLOCK, max_size=BLOCK),
+    levers=st.lists(LEVERS, min_size=BLOCK, max_size=BLOCK),
+    seeds=st.lists(st.integers(0, 2**63 - 1), min_size=BLOCK, max_size=BLOCK),
+)
+def test_batched_engine_equals_mesa_model(
+    scenario: str, params: list[dict[str, float]], levers: list[dict[str, Any]],
+    seeds: list[int],
+) -> None:
+    """25 examples x 4 runs = 100 sampled parameter sets and policies, three scenarios."""
+    cfg = short(scenario)
+    models = [
+        ScenarioModel(cfg.with_parameters(**p).with_levers(**lv), rng=s)
+        for p, lv, s in zip(params, levers, seeds, strict=True)
+    ]
+    keys = np.stack([m.key for m in models])
+    block_p = engine.block_parameters(
+        cfg.parameters, {k: [p[k] for p in params] for k in Parameters.model_fields})
+    block_l = {k: np.array([float(lv[k]) for lv in levers]) for k in Levers.model_fields}
+    res = engine.run_block(world_of(scenario), keys, parameters=block_p, levers=block_l,
+                           record_actors=True)
+    for m in models:
+        m.run()
+    for b, m in enumerate(models):
+        assert_same_state(res.final, b, m.state, f"{scenario} run {b}")
+        frame = m.datacollector.get_model_vars_dataframe()
+        for v in outcomes.STEP_VARIABLES:
+            assert_allclose(res.steps[v][b], frame[v].to_numpy(), atol=1e-12, err_msg=v)
+        agents = m.datacollector.get_agent_vars_dataframe()
+        for v in outcomes.ACTOR_VARIABLES:
+            want = agents[v].to_numpy().reshape(STEPS + 1, -1)
+            assert_allclose(res.actors[v][b], want, atol=1e-12, err_msg=v)
+        got = {k: v[b] for k, v in res.outcomes.items()}
+        want_out = m.outcomes()
+        for k, v in want_out.items():
+            if k == "outcome_class":
+                assert outcomes.OUTCOME_CLASSES[int(got["outcome_code"])] == v
+            else:
+                assert_allclose(float(got[k]), float(v), atol=1e-12, err_msg=k)
+
+
+def test_a_run_does_not_depend_on_its_block() -> None:
+    w = world_of("baseline")
+    keys = np.stack([run_key(s) for s in range(5)])
+    whole = engine.run_block(w, keys)
+    part = engine.run_block(w, keys[[3, 1]])
+    for v in outcomes.STEP_VARIABLES:
+        assert_array_equal(part.steps[v], whole.steps[v][[3, 1]], err_msg=v)
+
+
+def test_block_parameters_validate_their_values() -> None:
+    with pytest.raises(ValueError, match="threat_rate"):
+        engine.block_parameters(Parameters(), {"threat_rate": [0.1, 1.5]})
+    with pytest.raises(KeyError, match="unknown parameter"):
+        engine.block_parameters(Parameters(), {"threat_rat": [0.1]})
+    with pytest.raises(ValueError, match="vote_cut_no"):
+        engine.block_parameters(Parameters(), {"vote_cut_no": [0.0], "vote_cut_yes": [-1.0]})
+
+
+def test_run_block_rejects_bad_keys_and_levers() -> None:
+    w = world_of("baseline")
+    with pytest.raises(ValueError, match=r"\(B, 2\)"):
+        engine.run_block(w, np.zeros(4, dtype=np.uint64))
+    with pytest.raises(KeyError, match="unknown lever"):
+        engine.run_block(w, np.stack([run_key(1)]), levers={"us_ofer": [1.0]})
