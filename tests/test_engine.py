@@ -23,36 +23,15 @@ from scenarios.config import ScenarioConfig, builtin_config, parse_config
 from scenarios.model import ScenarioModel
 from scenarios.parameters import Levers, Parameters
 from scenarios.random import run_key
+from scenarios.testing import parameter_sets, policies
 from scenarios.world import State, World, build_world
 
 STEPS = 12
 BLOCK = 4
 
 
-def _bounds(model: type[Any], name: str) -> tuple[float, float]:
-    lo = hi = None
-    for m in model.model_fields[name].metadata:
-        lo = getattr(m, "ge", lo)
-        hi = getattr(m, "le", hi)
-    assert lo is not None and hi is not None
-    return float(lo), float(hi)
-
-
-def _field(model: type[Any], name: str) -> st.SearchStrategy[Any]:
-    if model.model_fields[name].annotation is bool:
-        return st.booleans()
-    return st.floats(*_bounds(model, name), allow_nan=False, allow_infinity=False)
-
-
-def _ordered(d: dict[str, float]) -> dict[str, float]:
-    lo, hi = sorted((d["vote_cut_no"], d["vote_cut_yes"]))
-    return {**d, "vote_cut_no": lo, "vote_cut_yes": hi}
-
-
-PARAMETERS = st.fixed_dictionaries(
-    {n: _field(Parameters, n) for n in Parameters.model_fields}
-).map(_ordered).filter(lambda d: d["vote_cut_no"] < d["vote_cut_yes"])
-LEVERS = st.fixed_dictionaries({n: _field(Levers, n) for n in Levers.model_fields})
+PARAMETERS = parameter_sets()
+LEVERS = policies()
 SCENARIOS = ("baseline", "no_treaty", "historical_2022")
 
 

@@ -27,40 +27,17 @@ from scenarios import dynamics, rules
 from scenarios.config import ScenarioConfig, builtin_config, parse_config
 from scenarios.parameters import Levers, Parameters
 from scenarios.random import run_key
+from scenarios.testing import bounds, parameter_sets, policies
 from scenarios.world import State, World, build_world, initial_state
 
 STEPS = 12
 TOL = 1e-12
 
 
-def _bounds(model: type[Any], name: str) -> tuple[float, float]:
-    lo = hi = None
-    for m in model.model_fields[name].metadata:
-        lo = getattr(m, "ge", lo)
-        hi = getattr(m, "le", hi)
-    assert lo is not None and hi is not None, f"{model.__name__}.{name} has no bounds"
-    return float(lo), float(hi)
-
-
-def _field_strategy(model: type[Any], name: str) -> st.SearchStrategy[Any]:
-    if model.model_fields[name].annotation is bool:
-        return st.booleans()
-    lo, hi = _bounds(model, name)
-    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
-
-
-def _ordered_cutpoints(d: dict[str, float]) -> dict[str, float]:
-    # the one constraint across fields: the ordered-logit cutpoints, c_lo < c_hi
-    lo, hi = sorted((d["vote_cut_no"], d["vote_cut_yes"]))
-    return {**d, "vote_cut_no": lo, "vote_cut_yes": hi}
-
-
 #: A point in parameter space: every field, within its bounds (cutpoints ordered).
-PARAMETERS = st.fixed_dictionaries(
-    {n: _field_strategy(Parameters, n) for n in Parameters.model_fields}
-).map(_ordered_cutpoints).filter(lambda d: d["vote_cut_no"] < d["vote_cut_yes"])
+PARAMETERS = parameter_sets()
 #: A policy: every lever, within its bounds.
-LEVERS = st.fixed_dictionaries({n: _field_strategy(Levers, n) for n in Levers.model_fields})
+LEVERS = policies()
 SEEDS = st.integers(0, 2**63 - 1)
 
 
@@ -246,6 +223,6 @@ def test_parameter_and_lever_strategies_cover_every_field() -> None:
     for model in (Parameters, Levers):
         for name, field in model.model_fields.items():
             if field.annotation is not bool:
-                lo, hi = _bounds(model, name)
+                lo, hi = bounds(model, name)
                 assert np.isfinite(lo) and np.isfinite(hi) and lo < hi, name
     assert base_world().n == 20
