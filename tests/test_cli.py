@@ -46,15 +46,16 @@ def test_run_writes_results_summary_and_figures(ran: tuple[Path, str]) -> None:
     assert (out / "results.nc").is_file()
     summary = (out / "summary.txt").read_text(encoding="utf-8")
     for line in ("scenario:      tiny", "start:         2024-07", "replications:  2",
-                 "seed:          3", "share new_cold_war", "polarization"):
+                 "seed:          3", "share new_cold_war", "polarization",
+                 "Outcome-class probabilities by policy"):
         assert line in summary
     assert summary in stdout
     figures = sorted(p.name for p in (out / "figures").glob("*.png"))
     assert "run_panel.png" in figures and "outcome_classes.png" in figures
     assert str(out / "results.nc") in stdout
     ds = load_results(out / "results.nc")
-    assert dict(ds.sizes) == {"replication": 2, "step": 7, "actor": 20, "actor_to": 20,
-                              "spawn_key_level": 1}
+    assert dict(ds.sizes) == {"experiment": 1, "replication": 2, "step": 7, "actor": 20,
+                              "actor_to": 20, "spawn_key_level": 3}
     assert set(STEP_VARIABLES) <= set(ds.data_vars)
     assert {"alignment", "rung", "sanctions", "arms", "food_flow", "outcome_class",
             "status", "error", "seed_spawn_key"} <= set(ds.data_vars)
@@ -109,12 +110,12 @@ def test_run_unwritable_out_dir(
     tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scenarios.ensemble
+    import scenarios.experiment
 
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("the ensemble must not start when the output cannot be written")
 
-    monkeypatch.setattr(scenarios.ensemble, "run_replications", never)
+    monkeypatch.setattr(scenarios.experiment, "run_experiment", never)
     blocker = tmp_path / "a_file"
     blocker.write_text("", encoding="utf-8")
     assert cli.main(["run", str(tiny), "--out", str(blocker / "sub")]) == 1
@@ -127,14 +128,47 @@ def test_run_interrupted(
     tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scenarios.ensemble
+    import scenarios.experiment
 
     def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(scenarios.ensemble, "run_replications", interrupt)
+    monkeypatch.setattr(scenarios.experiment, "run_experiment", interrupt)
     assert cli.main(["run", str(tiny), "--out", str(tmp_path)]) == 130
     assert capsys.readouterr().err.strip() == "interrupted"
+
+
+def test_run_experiment_config_with_store_and_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = builtin_config("experiment_demo").to_dict()
+    data.update(steps=4)
+    cfg = tmp_path / "exp.yaml"
+    cfg.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["run", str(cfg), "--out", str(out), "--samples", "2", "--replications", "1",
+            "--seed", "4", "--no-progress", "--store", "netcdf"]
+    assert cli.main(argv) == 0
+    captured = capsys.readouterr()
+    assert "experiments:   4 (2 scenarios x 2 policies; sampler lhs)" in captured.out
+    assert "us_offer=0.5" in captured.out
+    assert "figures skipped" in captured.err
+    ds = load_results(out / "results.nc")
+    assert dict(ds.sizes) == {"experiment": 4, "replication": 1, "step": 5,
+                              "spawn_key_level": 3}
+    assert (out / "runs.nc").is_file()
+    mesa_out = tmp_path / "mesa"
+    assert cli.main([*argv[:3], str(mesa_out), *argv[4:-2], "--engine", "mesa"]) == 0
+    xr_mesa = load_results(mesa_out / "results.nc")
+    import xarray as xr
+
+    xr.testing.assert_allclose(ds, xr_mesa, atol=1e-12)
+
+
+def test_run_workers_need_an_executor(tiny: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["run", str(tiny), "--out", str(tmp_path), "--workers", "2"]) == 2
+    assert "--workers needs --executor" in capsys.readouterr().err
 
 
 # --- validate -------------------------------------------------------------------------

@@ -152,9 +152,9 @@ def test_unknown_top_level_key_suggests(tmp_path: Path) -> None:
     assert "did you mean 'steps'?" in text
 
 
-def test_experiment_section_is_not_part_of_a_config(tmp_path: Path) -> None:
-    err = load_error(tmp_path, MINIMAL + "experiment: {n_samples: 10}\n")
-    assert "unknown key 'experiment'" in line(err, "experiment")
+def test_experiment_section_rejects_unknown_keys(tmp_path: Path) -> None:
+    err = load_error(tmp_path, MINIMAL + "experiment: {n_samples: 10, samplr: lhs}\n")
+    assert "unknown key 'samplr'" in line(err, "experiment.samplr")
 
 
 def test_unknown_nested_keys_suggest(tmp_path: Path) -> None:

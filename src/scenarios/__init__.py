@@ -24,6 +24,11 @@ __version__ = "0.1.0"
 
 #: public name -> module that defines it
 _EXPORTS: dict[str, str] = {
+    "analysis": "scenarios",
+    "backtest": "scenarios",
+    "engine": "scenarios",
+    "experiment": "scenarios",
+    "run_experiment": "scenarios.experiment",
     "ConfigError": "scenarios.errors",
     "Levers": "scenarios.parameters",
     "OUTCOME_CLASSES": "scenarios.outcomes",
@@ -57,24 +62,30 @@ __all__ = [
     "StateAgent",
     "World",
     "__version__",
+    "analysis",
+    "backtest",
     "build_world",
     "builtin_config",
+    "engine",
+    "experiment",
     "initial_state",
     "load_config",
     "load_results",
     "parse_config",
     "plot",
     "provenance_table",
+    "run_experiment",
     "run_replications",
     "summary_table",
     "write_results",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from scenarios import plot
+    from scenarios import analysis, backtest, engine, experiment, plot
     from scenarios.config import ScenarioConfig, builtin_config, load_config, parse_config
     from scenarios.ensemble import load_results, run_replications, summary_table, write_results
     from scenarios.errors import ConfigError
+    from scenarios.experiment import run_experiment
     from scenarios.model import ScenarioModel, StateAgent
     from scenarios.outcomes import OUTCOME_CLASSES
     from scenarios.parameters import Levers, Parameters, provenance_table

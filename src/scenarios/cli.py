@@ -19,7 +19,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import scenarios
 from scenarios.config import (
@@ -36,9 +36,11 @@ __all__ = ["DEFAULT_REPLICATIONS", "DEFAULT_SEED", "load_any_config", "main"]
 #: Seed of ``scenarios run`` when ``--seed`` is not given, so that the default run repeats
 #: exactly (the date of the Russia-DPRK treaty, 19 June 2024).
 DEFAULT_SEED: Final = 20240619
-#: Replications of ``scenarios run`` when ``--replications`` is not given: a quick look, not
-#: a study.
+#: Replications of ``scenarios run`` for a config without an ``experiment`` section when
+#: ``--replications`` is not given: a quick look, not a study.
 DEFAULT_REPLICATIONS: Final = 20
+#: Step variables the standard figures draw (besides the dyads and actors).
+FIGURE_VARIABLES: Final = ("max_rung", "polarization")
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
@@ -115,13 +117,18 @@ def _writable_dir(path: Path) -> None:
 
 def _summary_text(ds: Any, seed: int) -> str:
     from scenarios.ensemble import summary_table
+    from scenarios.experiment import flat_runs, outcome_shares_by_policy
 
     n_failed = int(ds.attrs.get("n_failed", 0))
+    end = ds["date"].values[-1] if "date" in ds.coords else "?"
     head = [
         f"scenario:      {ds.attrs['scenario']}",
         f"start:         {ds.attrs['start']}",
-        f"steps:         {ds.attrs['steps']} months (to {ds['date'].values[-1]})",
-        f"replications:  {ds.attrs['n_replications']} ({n_failed} failed)",
+        f"steps:         {ds.attrs['steps']} months (to {end})",
+        f"experiments:   {ds.attrs['n_experiments']} ({ds.attrs['n_scenarios']} scenarios x "
+        f"{ds.attrs['n_policies']} policies; sampler {ds.attrs['sampler']})",
+        f"replications:  {ds.attrs['n_replications']} ({n_failed} failed of "
+        f"{ds.attrs['n_runs']} runs)",
         f"seed:          {seed}",
         f"versions:      scenarios {ds.attrs['scenarios_version']}, "
         f"mesa {ds.attrs['mesa_version']}",
@@ -131,27 +138,70 @@ def _summary_text(ds: Any, seed: int) -> str:
         "",
         "",
     ]
-    table = summary_table(ds)
-    body = table.to_string(float_format=lambda v: f"{v:.4g}")
-    return "\n".join(head) + body + "\n"
+    body = summary_table(flat_runs(ds)).to_string(float_format=lambda v: f"{v:.4g}")
+    by_policy = outcome_shares_by_policy(ds)
+    cells = by_policy.apply(lambda r: f"{r['share']:.3f} [{r['lower']:.3f}, {r['upper']:.3f}]"
+                            if r["n"] else "-", axis=1).unstack("outcome_class")
+    levers = [c for c in by_policy.columns
+              if c not in ("count", "n", "share", "lower", "upper")]
+    if levers:
+        first = by_policy.groupby(level="policy_id").first()[levers]
+        cells.index = [f"{pid} ({', '.join(f'{k}={first.loc[pid, k]}' for k in levers)})"
+                       for pid in cells.index]
+    cells.index.name = "policy"
+    policy = ("\n\nOutcome-class probabilities by policy (over scenarios and replications), "
+              "Wilson 95% intervals:\n\n" + cells.to_string())
+    return "\n".join(head) + body + policy + "\n"
+
+
+def _experiment_config(cfg: ScenarioConfig, replications: int | None) -> ScenarioConfig:
+    """The config to run: a config without an experiment section runs its replications of
+    the config's own values, recording everything (as ``run_replications`` does)."""
+    if cfg.experiment is not None:
+        return cfg
+    from scenarios.config import parse_config
+
+    section = {"n_replications": replications or DEFAULT_REPLICATIONS,
+               "record": {"steps": "all", "actors": "all", "dyads": "all"}}
+    return parse_config({**cfg.to_dict(), "experiment": section})
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from scenarios.ensemble import run_replications, write_results
+    from scenarios import experiment
+    from scenarios.ensemble import write_results
+    from scenarios.experiment import StoreSpec, flat_runs
     from scenarios.plot import write_figures
 
-    cfg = load_any_config(args.config)
+    cfg = _experiment_config(load_any_config(args.config), args.replications)
     out = Path(args.out) if args.out is not None else Path("results") / cfg.name
     _writable_dir(out)
-    ds = run_replications(cfg, n_replications=args.replications, rng=args.seed,
-                          progress=not args.no_progress)
+    store = None
+    if args.store is not None or args.resume:
+        kind: Literal["netcdf", "zarr"] = "zarr" if args.store == "zarr" else "netcdf"
+        store = StoreSpec(out / ("runs.zarr" if kind == "zarr" else "runs.nc"), kind=kind,
+                          resume=args.resume)
+    executor = _executor(args)
+    try:
+        ds = experiment.run_experiment(
+            cfg, n_samples=args.samples, n_replications=args.replications, engine=args.engine,
+            executor=executor, store=store, rng=args.seed, progress=not args.no_progress)
+    except ImportError as exc:
+        raise _UserError(str(exc)) from None
+    finally:
+        if executor is not None and not isinstance(executor, str):
+            executor.close()
     try:
         written = [write_results(ds, out)]
         text = _summary_text(ds, args.seed)
         summary = out / "summary.txt"
         summary.write_text(text, encoding="utf-8")
         written.append(summary)
-        written += write_figures(ds, out)
+        flat = flat_runs(ds)
+        if {"affinity", "rung", "alignment", *FIGURE_VARIABLES} <= set(flat.data_vars):
+            written += write_figures(flat, out)
+        else:
+            print("figures skipped: they need steps, actors and dyads recorded "
+                  "(experiment.record)", file=sys.stderr)
     except OSError as exc:
         raise _UserError(f"cannot write results to {out}: {exc.strerror or exc}",
                          EXIT_FAILED) from None
@@ -159,13 +209,32 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print("written:")
     for path in written:
         print(f"  {path}")
-    n_failed = int(ds.attrs["n_failed"])
+    n_failed, n_runs = int(ds.attrs["n_failed"]), int(ds.attrs["n_runs"])
     if n_failed:
-        first = next(str(e) for e in ds["error"].values if str(e))
-        print(f"warning: {n_failed} of {args.replications} replications failed "
+        first = next(str(e) for e in ds["error"].values.ravel() if str(e))
+        print(f"warning: {n_failed} of {n_runs} runs failed "
               f"(first: {first}); see the 'error' and 'traceback' variables",
               file=sys.stderr)
-    return EXIT_FAILED if n_failed == args.replications else EXIT_OK
+    return EXIT_FAILED if n_failed == n_runs else EXIT_OK
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    """The executor named on the command line: None (serial), or one we open and close."""
+    if args.executor in (None, "serial") and args.scheduler is None:
+        if args.workers not in (None, 1):
+            raise _UserError("--workers needs --executor processes or dask")
+        return None
+    try:
+        from scenarios import executors
+    except ImportError:
+        raise _UserError("--executor/--scheduler need scenarios.executors, which is not "
+                         "available in this installation") from None
+    try:
+        return executors.resolve_executor(
+            None if args.scheduler is not None else args.executor, workers=args.workers,
+            scheduler=args.scheduler)
+    except (ImportError, ValueError) as exc:
+        raise _UserError(str(exc)) from None
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -315,19 +384,38 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser(
-        "run", help="run replications of a scenario and write results, summary and figures",
-        description="Run replications of a scenario; write results.nc, summary.txt and "
-        "figures/*.png to the output directory and print the summary.")
+        "run", help="run a config's experiment (or its replications) and write results, "
+        "summary and figures",
+        description="Run the experiment of a config (its `experiment` section: scenarios x "
+        "policies x replications), or, without one, replications of the config's own values; "
+        "write results.nc, summary.txt and figures/*.png to the output directory and print "
+        "the summary.")
     run.add_argument("config", metavar="CONFIG",
                      help="a config file (YAML) or the name of a built-in config")
     run.add_argument("--out", metavar="DIR",
                      help="output directory (default: results/<config name>)")
-    run.add_argument("--replications", "-n", type=_positive_int,
-                     default=DEFAULT_REPLICATIONS, metavar="N",
-                     help=f"number of replications (default: {DEFAULT_REPLICATIONS}, a quick "
-                     "look; use hundreds or more for a study)")
+    run.add_argument("--samples", type=_positive_int, metavar="N",
+                     help="replace experiment.n_samples")
+    run.add_argument("--replications", "-n", type=_positive_int, default=None, metavar="N",
+                     help="replace experiment.n_replications (without an experiment section: "
+                     f"default {DEFAULT_REPLICATIONS}, a quick look; use hundreds or more for "
+                     "a study)")
+    run.add_argument("--engine", choices=("batched", "mesa"), default="batched",
+                     help="batched: blocks of runs stepped at once (fast, default); mesa: one "
+                     "ScenarioModel per run (same results)")
+    run.add_argument("--executor", choices=("serial", "processes", "dask"), default=None,
+                     help="where blocks run (default: serial, in this process)")
+    run.add_argument("--workers", type=_positive_int, metavar="N",
+                     help="worker processes for --executor processes or dask")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="join a running Dask scheduler (tcp://host:8786); implies dask")
+    run.add_argument("--store", choices=("netcdf", "zarr"), default=None,
+                     help="keep each finished block on disk in DIR/runs.nc (NetCDF parts) or "
+                     "DIR/runs.zarr, so that an interrupted run can be resumed")
+    run.add_argument("--resume", action="store_true",
+                     help="continue an interrupted run in DIR (same config and seed)")
     run.add_argument("--seed", type=_seed, default=DEFAULT_SEED, metavar="N",
-                     help=f"root seed of the replications (default: {DEFAULT_SEED}, so that "
+                     help=f"root seed of the experiment (default: {DEFAULT_SEED}, so that "
                      "the default run repeats exactly)")
     run.add_argument("--no-progress", action="store_true",
                      help="no progress bar (it is off anyway when stderr is not a terminal)")

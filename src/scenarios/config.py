@@ -63,16 +63,20 @@ from scenarios.parameters import Levers, Parameters
 
 __all__ = [
     "DEFAULT_SECURITY_COUNCIL",
+    "SAMPLERS",
     "SCHEMA_ID",
     "ActorSettings",
     "AgendaItem",
     "CeasefireEvent",
     "Event",
+    "ExperimentSpec",
     "FrozenDict",
     "LeverEvent",
     "LiftSanctionsEvent",
     "Link",
     "MonthDate",
+    "PolicyLever",
+    "RecordSpec",
     "SanctionSpec",
     "SanctionsEvent",
     "ScenarioConfig",
@@ -81,13 +85,16 @@ __all__ = [
     "TechLevels",
     "TreatyEvent",
     "UnVoteEvent",
+    "Uncertainty",
     "VetoEvent",
     "War",
     "WarEvent",
     "builtin_config",
     "builtin_names",
     "config_json_schema",
+    "input_bounds",
     "load_config",
+    "outcome_names",
     "parse_config",
 ]
 
@@ -868,6 +875,370 @@ def _raise_if(problems: list[Problem]) -> None:
         raise _problems_error(problems)
 
 
+# --- the experiment section -------------------------------------------------------------------
+
+#: A sampler of the experiment section (see ``docs/experiments.md``).
+Sampler = Literal["lhs", "sobol", "morris", "full_factorial", "monte_carlo"]
+#: The samplers, in the order of the docs.
+SAMPLERS: Final[tuple[str, ...]] = get_args(Sampler)
+_INPUTS_ALLOWED: Final = "the name of a parameter or a lever (see docs/model.md)"
+
+
+def _input_field(name: Any) -> FieldInfo | None:
+    """The ``Parameters`` or ``Levers`` field called ``name``, or None."""
+    if not isinstance(name, str):
+        return None
+    return Parameters.model_fields.get(name) or Levers.model_fields.get(name)
+
+
+def _input_names() -> list[str]:
+    return [*Parameters.model_fields, *Levers.model_fields]
+
+
+def input_bounds(name: str) -> tuple[float | None, float | None]:
+    """Inclusive bounds ``(lower, upper)`` of a parameter or lever (None: unbounded).
+
+    Examples
+    --------
+    >>> input_bounds("threat_rate")
+    (0.0, 1.0)
+    """
+    field = _input_field(name)
+    if field is None:
+        raise KeyError(f"no parameter or lever {name!r}")
+    lo = hi = None
+    for m in field.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    return (None if lo is None else float(lo)), (None if hi is None else float(hi))
+
+
+def _check_input_value(name: str, value: Any) -> str | None:
+    """Why ``value`` is not allowed for the parameter or lever ``name`` (None if it is)."""
+    field = _input_field(name)
+    assert field is not None
+    if (field.annotation is bool) != isinstance(value, bool):
+        want = "true or false" if field.annotation is bool else "a number"
+        return f"wrong type for {name!r}: expected {want}, got {_kind(value)}"
+    lo, hi = input_bounds(name)
+    if not isinstance(value, bool) and ((lo is not None and value < lo)
+                                        or (hi is not None and value > hi)):
+        return f"outside the range of {name!r}, [{_num(lo)}, {_num(hi)}]"
+    return None
+
+
+def _describe_input(name: str) -> str:
+    field = _input_field(name)
+    return _describe_field(field) if field is not None else _INPUTS_ALLOWED
+
+
+def _unknown_input(name: Any) -> PydanticCustomError:
+    names = _input_names()
+    return _error(f"unknown parameter or lever {name!r}",
+                  _INPUTS_ALLOWED + _suggest(name, names), at="name", value=name)
+
+
+class Uncertainty(_Model):
+    """One uncertain input: a parameter or lever sampled over a range, a distribution or values.
+
+    Give exactly one of ``lower`` and ``upper`` (uniform), ``distribution`` (a scipy.stats
+    continuous distribution, mapped through its ``ppf``) or ``values`` (categories, e.g.
+    ``[true, false]`` for a boolean lever).
+
+    Examples
+    --------
+    >>> Uncertainty(name="threat_rate", lower=0.01, upper=0.1).upper
+    0.1
+    """
+
+    name: str = _field(doc="A parameter or lever name.")
+    lower: float | None = _field(None, doc="Lower end of a uniform range (give with upper).")
+    upper: float | None = _field(None, doc="Upper end of a uniform range (give with lower).")
+    distribution: FrozenMap[str, Any] | None = _field(
+        None, doc="A scipy.stats continuous distribution: its `name` and the keyword arguments "
+        "that freeze it, e.g. {name: truncnorm, a: -2, b: 2, loc: 0.05, scale: 0.01}.")
+    values: Annotated[tuple[float | bool, ...], Field(min_length=1)] | None = _field(
+        None, doc="Categories sampled with equal probability (e.g. [true, false]).")
+
+    @model_validator(mode="after")
+    def _check(self) -> Uncertainty:
+        field = _input_field(self.name)
+        if field is None:
+            raise _unknown_input(self.name)
+        forms = [k for k, given in (("lower/upper", self.lower is not None
+                                     or self.upper is not None),
+                                    ("distribution", self.distribution is not None),
+                                    ("values", self.values is not None)) if given]
+        allowed = "exactly one of lower+upper, distribution or values"
+        if len(forms) != 1:
+            raise _error(f"give exactly one form, not {' and '.join(forms) or 'none'}", allowed)
+        if field.annotation is bool and self.values is None:
+            raise _error(f"{self.name!r} is a boolean lever: list its values",
+                         "values: [true, false]")
+        if self.values is not None:
+            self._check_values()
+        elif self.distribution is not None:
+            self.frozen_distribution()
+        else:
+            self._check_range()
+        return self
+
+    def _check_values(self) -> None:
+        assert self.values is not None
+        for i, v in enumerate(self.values):
+            if (why := _check_input_value(self.name, v)) is not None:
+                raise _error(why, _describe_input(self.name), at=f"values[{i}]", value=v)
+        if len(set(self.values)) != len(self.values):
+            raise _error("duplicate values", "each value once", at="values",
+                         value=list(self.values))
+
+    def _check_range(self) -> None:
+        if self.lower is None or self.upper is None:
+            missing = "upper" if self.upper is None else "lower"
+            raise _error(f"missing {missing!r}: a uniform range needs both ends",
+                         "lower: <number>, upper: <number>", at=missing)
+        lo, hi = input_bounds(self.name)
+        span = f"a number in [{_num(lo)}, {_num(hi)}]"
+        for key, v in (("lower", self.lower), ("upper", self.upper)):
+            if (lo is not None and v < lo) or (hi is not None and v > hi):
+                raise _error(f"outside the range of {self.name!r}", span, at=key, value=v)
+        if not self.lower < self.upper:
+            raise _error("lower must be below upper", f"a number above lower ({self.lower})",
+                         at="upper", value=self.upper)
+
+    def frozen_distribution(self) -> Any:
+        """The frozen scipy distribution of ``distribution`` (None for the other forms)."""
+        if self.distribution is None:
+            return None
+        return _frozen_distribution(self.distribution)
+
+
+def _frozen_distribution(spec: Mapping[str, Any]) -> Any:
+    """Freeze ``{name: <scipy.stats continuous distribution>, **kwargs}``, or raise _error."""
+    from scipy import stats
+
+    name = spec.get("name", MISSING)
+    continuous = sorted(n for n in dir(stats)
+                        if isinstance(getattr(stats, n, None), stats.rv_continuous))
+    if name is MISSING:
+        raise _error("missing key 'name'", "the name of a scipy.stats continuous "
+                     "distribution, e.g. norm, truncnorm, beta", at="distribution")
+    if not isinstance(name, str) or name not in continuous:
+        raise _error(f"unknown scipy.stats continuous distribution {name!r}",
+                     "a scipy.stats continuous distribution, e.g. uniform, norm, truncnorm, "
+                     "beta, triang, lognorm" + _suggest(name, continuous),
+                     at="distribution.name", value=name)
+    kwargs = {k: v for k, v in spec.items() if k != "name"}
+    dist = getattr(stats, name)
+    shapes = [s.strip() for s in (dist.shapes or "").split(",") if s.strip()]
+    allowed = f"keyword arguments of scipy.stats.{name}: " + ", ".join([*shapes, "loc", "scale"])
+    try:
+        frozen = dist(**kwargs)
+        probe = frozen.ppf([0.25, 0.5, 0.75])
+    except (TypeError, ValueError) as exc:
+        raise _error(f"does not freeze scipy.stats.{name}: {exc}", allowed,
+                     at="distribution", value=dict(spec)) from None
+    if not all(math.isfinite(float(x)) for x in probe):
+        raise _error(f"invalid arguments for scipy.stats.{name}", allowed,
+                     at="distribution", value=dict(spec))
+    return frozen
+
+
+class PolicyLever(_Model):
+    """A lever and the values it takes across the policy set (a full factorial).
+
+    Examples
+    --------
+    >>> PolicyLever(name="us_offer", values=[0.0, 1.0]).values
+    (0.0, 1.0)
+    """
+
+    name: str = _field(doc="A lever name.")
+    values: Annotated[tuple[float | bool, ...], Field(min_length=1)] = _field(
+        doc="The lever's values, each within its range.")
+
+    @model_validator(mode="after")
+    def _check(self) -> PolicyLever:
+        if self.name not in Levers.model_fields:
+            names = list(Levers.model_fields)
+            if self.name in Parameters.model_fields:
+                raise _error(f"{self.name!r} is a parameter, not a lever; make it an "
+                             "uncertainty or a constant", "one of " + ", ".join(names),
+                             at="name", value=self.name)
+            raise _error(f"unknown lever {self.name!r}", "one of " + ", ".join(names)
+                         + _suggest(self.name, names), at="name", value=self.name)
+        for i, v in enumerate(self.values):
+            if (why := _check_input_value(self.name, v)) is not None:
+                raise _error(why, _describe_field(Levers.model_fields[self.name]),
+                             at=f"values[{i}]", value=v)
+        if len(set(self.values)) != len(self.values):
+            raise _error("duplicate values", "each value once", at="values",
+                         value=list(self.values))
+        return self
+
+
+_AllOrNames = Literal["all", "none"] | tuple[str, ...]
+
+
+class RecordSpec(_Model):
+    """What each run keeps besides its outcomes: step, actor and dyad records.
+
+    Examples
+    --------
+    >>> RecordSpec(steps="none").actors
+    'none'
+    """
+
+    steps: _AllOrNames = _field(
+        "all", doc="Model-level variables recorded each step (scenarios.outcomes."
+        "STEP_VARIABLES): 'all', 'none' or a list of names.")
+    actors: _AllOrNames = _field(
+        "none", doc="Per-actor variables recorded each step (scenarios.outcomes."
+        "ACTOR_VARIABLES): 'all', 'none' or a list of names.")
+    dyads: _AllOrNames = _field(
+        "none", doc="Dyadic state recorded each step (rung, sanctions, arms, food_flow, "
+        "affinity): 'all', 'none' or a list of names.")
+
+    @model_validator(mode="after")
+    def _check(self) -> RecordSpec:
+        for key, known in (("steps", self._known("steps")), ("actors", self._known("actors")),
+                           ("dyads", self._known("dyads"))):
+            value = getattr(self, key)
+            if isinstance(value, str):
+                continue
+            for i, name in enumerate(value):
+                if name not in known:
+                    raise _error(f"unknown {key} variable {name!r}",
+                                 "'all', 'none' or a list of: " + ", ".join(known)
+                                 + _suggest(name, known), at=f"{key}[{i}]", value=name)
+            if len(set(value)) != len(value):
+                raise _error("duplicate names", "each name once", at=key, value=list(value))
+        return self
+
+    @staticmethod
+    def _known(key: str) -> tuple[str, ...]:
+        if key == "dyads":
+            from scenarios.ensemble import DYAD_VARIABLES
+
+            return tuple(DYAD_VARIABLES)
+        from scenarios import outcomes
+
+        return tuple(outcomes.STEP_VARIABLES if key == "steps" else outcomes.ACTOR_VARIABLES)
+
+    def names(self, key: Literal["steps", "actors", "dyads"]) -> tuple[str, ...]:
+        """The names recorded for ``key``, with ``'all'`` and ``'none'`` resolved."""
+        value = getattr(self, key)
+        if value == "all":
+            return self._known(key)
+        if value == "none":
+            return ()
+        return tuple(value)
+
+
+@functools.cache
+def outcome_names() -> tuple[str, ...]:
+    """Names of the numeric outcomes of :func:`scenarios.outcomes.summarize`, in order.
+
+    The classification (``outcome_code`` / ``outcome_class``) is always kept and not listed.
+
+    Examples
+    --------
+    >>> "max_rung" in outcome_names(), "outcome_code" in outcome_names()
+    (True, False)
+    """
+    from scenarios import dynamics, outcomes
+    from scenarios.world import build_world, initial_state
+
+    cfg = ScenarioConfig(name="outcome-names", actors=("RUS", "PRK", "CHN", "USA"))
+    world = build_world(cfg)
+    found = outcomes.summarize(world, initial_state(world), dynamics.param_view(cfg.parameters))
+    return tuple(k for k in found if k not in ("outcome_code", "outcome_class"))
+
+
+class ExperimentSpec(_Model):
+    """The experiment section of a config: uncertainties, levers, constants, sampler, records.
+
+    A *scenario* is a point in the space of the uncertainties, a *policy* a point in the space
+    of the levers (the full factorial of the listed values), an *experiment* a (scenario,
+    policy) pair, a *replication* one seed child, a *run* an (experiment, replication).
+    See ``docs/experiments.md``.
+
+    Examples
+    --------
+    >>> spec = ExperimentSpec(n_samples=8, uncertainties=[
+    ...     {"name": "threat_rate", "lower": 0.01, "upper": 0.1}])
+    >>> spec.sampler, spec.n_replications, spec.record.steps
+    ('lhs', 1, 'all')
+    """
+
+    sampler: Sampler = _field(
+        "lhs", doc="Design of the scenarios over the uncertainties.")
+    n_samples: int = _field(
+        1, ge=1, le=100_000_000,
+        doc="Number of scenarios (lhs, sobol, monte_carlo), of trajectories (morris), or of "
+        "levels per uncertainty (full_factorial). Required when there are uncertainties.")
+    n_replications: int = _field(1, ge=1, le=100_000_000, doc="Seed replications per "
+                                 "experiment.")
+    uncertainties: tuple[Uncertainty, ...] = _field((), doc="The uncertain inputs.")
+    levers: tuple[PolicyLever, ...] = _field(
+        (), doc="Levers and their values; the policies are their full factorial (default: the "
+        "config's levers, one policy).")
+    constants: FrozenMap[str, float | bool] = _field(
+        default_factory=FrozenDict, doc="Parameter or lever values applied to every run.")
+    outcomes: Literal["all"] | tuple[str, ...] = _field(
+        "all", doc="Numeric outcomes kept (names from scenarios.outcomes.summarize); the "
+        "outcome class is always kept.")
+    record: RecordSpec = _field(default_factory=RecordSpec, doc="What each run records.")
+    block_size: int | Literal["auto"] = _field(
+        "auto", doc="Runs per block task (an integer >= 1, or 'auto').")
+
+    @field_validator("block_size")
+    @classmethod
+    def _block(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and v < 1:
+            raise _error("must be >= 1", "an integer >= 1, or 'auto'", value=v)
+        return v
+
+    @model_validator(mode="after")
+    def _cross(self) -> ExperimentSpec:
+        problems: list[Problem] = []
+        if self.uncertainties and "n_samples" not in self.model_fields_set:
+            problems.append(Problem("experiment.n_samples", MISSING,
+                                    "missing key 'n_samples' (there are uncertainties)",
+                                    "an integer >= 1"))
+        seen: dict[str, str] = {}
+        for kind, names in (("uncertainties", [u.name for u in self.uncertainties]),
+                            ("levers", [lv.name for lv in self.levers])):
+            for i, name in enumerate(names):
+                path = f"experiment.{kind}[{i}].name"
+                if name in seen:
+                    problems.append(Problem(path, name, f"{name!r} is already in {seen[name]}",
+                                            "each input in one place only: an uncertainty, "
+                                            "a policy lever or a constant"))
+                seen.setdefault(name, f"{kind}[{i}]")
+        for name, value in self.constants.items():
+            path = f"experiment.constants.{name}"
+            if _input_field(name) is None:
+                problems.append(Problem(path, MISSING, f"unknown parameter or lever {name!r}",
+                                        _INPUTS_ALLOWED + _suggest(name, _input_names())))
+            elif name in seen:
+                problems.append(Problem(path, value, f"{name!r} is already in {seen[name]}",
+                                        "each input in one place only: an uncertainty, a "
+                                        "policy lever or a constant"))
+            elif (why := _check_input_value(name, value)) is not None:
+                problems.append(Problem(path, value, why, _describe_input(name)))
+        if not isinstance(self.outcomes, str):
+            known = outcome_names()
+            for i, name in enumerate(self.outcomes):
+                if name not in known:
+                    problems.append(Problem(f"experiment.outcomes[{i}]", name,
+                                            f"unknown outcome {name!r}",
+                                            "'all' or a list of: " + _listing(list(known))
+                                            + _suggest(name, known)))
+        _raise_if(problems)
+        return self
+
+
 class ScenarioConfig(_Model):
     """A validated, frozen scenario config. Build it with :func:`load_config` or
     :func:`parse_config`; see ``docs/config.md`` for every key.
@@ -911,6 +1282,9 @@ class ScenarioConfig(_Model):
         (), doc="Dated exogenous events (kept sorted by date; ties keep their order).")
     parameters: Parameters = _field(default_factory=Parameters, doc="Model parameters.")
     levers: Levers = _field(default_factory=Levers, doc="Policy levers.")
+    experiment: ExperimentSpec | None = _field(
+        None, doc="The experiment design: uncertainties, policy levers, constants, sampler, "
+        "replications and what to record (docs/experiments.md); null: none.")
 
     # --- cross-field checks; each runs only when the fields it refers to are valid ----------
 

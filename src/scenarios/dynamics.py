@@ -19,6 +19,7 @@ Arrays carry any leading batch shape. This module may import numpy, :mod:`scenar
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -28,7 +29,7 @@ from numpy.typing import NDArray
 
 from scenarios import rules
 from scenarios.parameters import TECH_DOMAINS, Levers, Parameters
-from scenarios.random import Stream, uniforms
+from scenarios.random import Stream, stream_uniforms, uniforms
 from scenarios.world import AgendaVote, State, World
 
 __all__ = [
@@ -46,6 +47,9 @@ __all__ = [
 F64 = NDArray[np.float64]
 #: Index offset between agenda items in the vote streams (more than any UN membership).
 _VOTE_STRIDE = 1024
+#: The streams of the decisions on every (row, column) pair, in the order decide unpacks them.
+_DYADIC_STREAMS = (Stream.THREAT, Stream.CONCEDE, Stream.IMPOSE, Stream.LIFT, Stream.ESCALATE,
+                   Stream.PACT)
 
 
 def param_view(params: Parameters) -> SimpleNamespace:
@@ -325,6 +329,9 @@ def decide(
 
     off = r(1.0 - np.eye(n))
     s_now = r(q.sanctions_eff)
+    # every dyadic random number of the month, drawn in one pass over a stream axis
+    u_threat, u_concede, u_impose, u_lift, u_escalate, u_pact = np.moveaxis(
+        stream_uniforms(key, t, _DYADIC_STREAMS, idx), -3, 0)
     pd = rules.ParamView(p, state.affinity)
 
     # sanctions: threat game and lifting
@@ -334,13 +341,11 @@ def decide(
     eligible = (s_now <= 0) * off
     game = rules.sanction_game(
         motive, r(q.bite_new), eligible,
-        uniforms(key, t, Stream.THREAT, idx),
-        uniforms(key, t, Stream.CONCEDE, idx),
-        uniforms(key, t, Stream.IMPOSE, idx), p,
+        u_threat, u_concede, u_impose, p,
     )
     # a sanction is lifted only as the hostility and violation that motivated it fade
     fade = (1.0 - r(q.hostility)) * (1.0 - r(q.violation))
-    lift = (s_now > 0) & (uniforms(key, t, Stream.LIFT, idx) < pd.lift_rate * fade)
+    lift = (s_now > 0) & (u_lift < pd.lift_rate * fade)
 
     # support: arms for food, technology; never to a state sanctioned, fought, or at war
     # with one's friends (the enemy of my friend is not armed by me)
@@ -371,10 +376,10 @@ def decide(
     )
     new_rung = rules.escalation_move(
         r(state.rung), r(rung_t), pressure, c(nuclear), r(state.at_war),
-        uniforms(key, t, Stream.ESCALATE, idx), p,
+        u_escalate, p,
     )
     new_rung = np.where(off > 0, new_rung, 0).astype(np.int8)
-    join = (r(q.trigger) > 0) & (uniforms(key, t, Stream.PACT, idx) < pd.pact_entry_rate)
+    join = (r(q.trigger) > 0) & (u_pact < pd.pact_entry_rate)
 
     # UN votes on this month's agenda
     votes = np.zeros((len(q.agenda), *state.alignment[..., lo:hi].shape), dtype=np.int8)
@@ -434,7 +439,7 @@ def resolve(
     n = world.n
     eye = np.eye(n)
     off = 1.0 - eye
-    s = state.copy()
+    s = _successor(state)
     pa, pd = rules.ParamView(p, state.alignment), rules.ParamView(p, state.affinity)
     spc = pd.shells_per_container
 
@@ -471,10 +476,19 @@ def resolve(
     u_end = np.zeros_like(w)
     u_end[..., iu[0], iu[1]] = uniforms(key, t, Stream.WAR_END, iu[0] * n + iu[1])
     u_end = u_end + np.swapaxes(u_end, -1, -2)
-    p_end = rules.sigmoid(pd.war_end_intercept + pd.war_end_fatigue * s.war_months / 60.0
-                          + pd.war_end_offer * np.maximum(q.offer, np.swapaxes(q.offer, -1, -2)))
-    decisive = (np.abs(s.front) >= 1.0) & (w > 0)
-    negotiated = (u_end < p_end) & (w > 0) & ~decisive
+    # the chance of a negotiated end, evaluated only for the pairs at war (elementwise, so the
+    # same numbers as on the whole array)
+    fighting = w > 0
+    decisive = (np.abs(s.front) >= 1.0) & fighting
+    negotiated = np.zeros(w.shape, dtype=bool)
+    if fighting.any():
+        def at(v: Any) -> Any:
+            return np.broadcast_to(v, w.shape)[fighting]
+
+        offer_sym = np.maximum(at(q.offer), at(np.swapaxes(q.offer, -1, -2)))
+        p_end = rules.sigmoid(at(pd.war_end_intercept) + at(pd.war_end_fatigue)
+                              * at(s.war_months) / 60.0 + at(pd.war_end_offer) * offer_sym)
+        negotiated[fighting] = (at(u_end) < p_end) & ~at(decisive)
     ends = decisive | negotiated
     s.war_ended = np.where(negotiated, 1, np.where(decisive, 2, state.war_ended)).astype(np.int8)
     s.at_war = np.where(ends, 0.0, w)
@@ -495,7 +509,6 @@ def resolve(
     major_pair = _major_pair(world, s)
     s.major_war = np.maximum(state.major_war, (new_war_sym & major_pair).any(axis=(-1, -2)))
     s.war_widened = np.maximum(state.war_widened, new_war_sym.any(axis=(-1, -2)))
-    s.wars_at_start = state.wars_at_start
 
     # --- sanctions: imposed, lifted, concessions; the US offer
     imposed = d.game == 2
@@ -519,12 +532,18 @@ def resolve(
     sender_cost = pa.sender_cost_scale * (q.sanctions_eff * world.dependence).sum(axis=-1)
     s.econ_loss = rules.econ_update(state.econ_loss, q.bite, sender_cost, p)
     s.food = rules.food_update(state.food, world.food_structural, q.bite, food.sum(axis=-2), p)
-    tracked = world.tech_tracked[:, None] * world.tech_tracked[None, :]
+    # technology moves only between tracked actors (the willingness is zero elsewhere, so the
+    # others' gain is exactly 0): the rule runs on the tracked sub-block, (k, k, K) not (N, N, K)
+    tr = np.flatnonzero(world.tech_tracked)
+    tracked = world.tech_tracked[tr, None] * world.tech_tracked[None, tr]
     guard = np.stack(np.broadcast_arrays(
         *[np.asarray(getattr(p, f"tech_guard_{k}"), dtype=np.float64) for k in TECH_DOMAINS]
     ), axis=-1)[..., None, None, :]  # batch + (1, 1, K): against [supplier, recipient, domain]
-    s.tech = state.tech + rules.tech_transfer(d.tech_will * tracked, state.tech, guard,
-                                              p.tech_rate)
+    tech_tr = state.tech[..., tr, :]
+    s.tech = state.tech.copy()
+    s.tech[..., tr, :] = tech_tr + rules.tech_transfer(
+        d.tech_will[..., tr[:, None], tr[None, :]] * tracked, tech_tr, guard, p.tech_rate
+    )
 
     # --- alignment and affinity
     exchanged = rules.support_norm(arms / spc + food, p.support_reference)
@@ -541,7 +560,7 @@ def resolve(
     # --- UN votes: GA tallies, SC adoption and vetoes
     batch = state.alignment.shape[:-1]
     s.un_level = state.un_level.copy()
-    s.vetoes, s.adopted, s.ga_tally = state.vetoes.copy(), state.adopted.copy(), state.ga_tally
+    s.vetoes, s.adopted = state.vetoes.copy(), state.adopted.copy()
     for k, item in enumerate(q.agenda):
         v = d.votes[k]
         tgt = item.target
@@ -588,14 +607,35 @@ def resolve(
     return s
 
 
+#: State fields that :func:`resolve` does not replace by a new array (it keeps them, or changes
+#: them in place); its new state gets its own copy of each, so that the new state shares no
+#: array with the old one (events change a state in place).
+_KEPT = ("anchor", "stubbornness", "pact", "wars_at_start", "polarization_start",
+         "first_rung_step", "ga_tally")
+
+
+def _successor(state: State) -> State:
+    """A new state for :func:`resolve` to fill: copies only of the fields it does not replace.
+
+    Every other field is reassigned by :func:`resolve` to a fresh array, so copying it first
+    (as ``State.copy`` does) would be wasted work.
+    """
+    s = copy.copy(state)
+    for name in _KEPT:
+        setattr(s, name, getattr(state, name).copy())
+    s.levers = {k: v.copy() for k, v in state.levers.items()}
+    return s
+
+
 def step(world: World, state: State, p: Any, t: int, key: Any) -> State:
     """One whole month for all actors at once (events, perceive, decide, resolve).
 
     This is the batched path; :class:`scenarios.ScenarioModel` runs the same three phases
     with each agent deciding its own row. ``state`` is not modified.
     """
-    state = state.copy()
-    apply_events(world, state, t, p)
+    if any(when == t for when, _ in world.events):
+        state = state.copy()  # events change the state in place
+        apply_events(world, state, t, p)
     q = perceive(world, state, p, t)
     d = decide(world, state, q, p, t, key, slice(0, world.n))
     return resolve(world, state, q, d, p, t, key)

@@ -28,6 +28,12 @@ from scenarios.world import State, World, initial_state
 
 __all__ = ["BlockResult", "block_parameters", "run_block"]
 
+#: Dyadic ``(N, N)`` state arrays that :func:`run_block` can record each step.
+_DYADIC: tuple[str, ...] = (
+    "affinity", "pact", "sanctions", "at_war", "attacked", "front", "war_months", "rung",
+    "arms", "food_flow", "tech_will", "arms_total", "food_total", "war_ended",
+)
+
 
 @dataclass
 class BlockResult:
@@ -41,6 +47,9 @@ class BlockResult:
     actors : dict of str to ndarray
         Per-actor observables (``outcomes.ACTOR_VARIABLES``), each ``(B, T + 1, N)``; empty
         when not requested.
+    dyads : dict of str to ndarray
+        Dyadic state arrays (``State`` attribute names such as ``rung``, ``sanctions``),
+        each ``(B, T + 1, N, N)``; empty when not requested.
     outcomes : dict of str to ndarray
         Final outcomes of :func:`scenarios.outcomes.summarize`, each ``(B,)``.
     final : State
@@ -49,6 +58,7 @@ class BlockResult:
 
     steps: dict[str, NDArray[np.float64]]
     actors: dict[str, NDArray[np.float64]]
+    dyads: dict[str, NDArray[Any]]
     outcomes: dict[str, NDArray[Any]]
     final: State
 
@@ -100,6 +110,7 @@ def run_block(
     levers: Mapping[str, ArrayLike] | None = None,
     steps: int | None = None,
     record_actors: bool | Sequence[str] = False,
+    record_dyads: Sequence[str] = (),
 ) -> BlockResult:
     """Run a block of ``B`` runs of ``world``'s scenario to the horizon, all at once.
 
@@ -119,6 +130,9 @@ def run_block(
     record_actors
         Record per-actor observables each step: ``True`` for all of
         ``outcomes.ACTOR_VARIABLES``, or a list of names.
+    record_dyads
+        Dyadic state arrays to record each step, by ``State`` attribute name (e.g.
+        ``("rung", "sanctions", "arms", "food_flow", "affinity")``).
 
     Examples
     --------
@@ -144,9 +158,15 @@ def run_block(
     names = (list(outcomes.ACTOR_VARIABLES) if record_actors is True
              else list(record_actors or []))
 
+    bad = [d for d in record_dyads if d not in _DYADIC]
+    if bad:
+        raise KeyError(f"not dyadic state arrays: {bad}; allowed: {', '.join(_DYADIC)}")
+
     state = initial_state(world, dict(levers or {}), params=p, batch=(b,))
     step_rec = {v: np.empty((b, n_steps + 1)) for v in outcomes.STEP_VARIABLES}
     actor_rec = {v: np.empty((b, n_steps + 1, world.n)) for v in names}
+    dyad_rec = {v: np.empty((b, n_steps + 1, world.n, world.n), dtype=getattr(state, v).dtype)
+                for v in record_dyads}
 
     def record(t: int, s: State) -> None:
         obs = outcomes.observe(world, s, p)
@@ -156,6 +176,8 @@ def run_block(
             act = outcomes.observe_actors(world, s, p)
             for v in actor_rec:
                 actor_rec[v][:, t] = act[v]
+        for v in dyad_rec:
+            dyad_rec[v][:, t] = getattr(s, v)
 
     record(0, state)
     for t in range(1, n_steps + 1):
@@ -165,6 +187,7 @@ def run_block(
     return BlockResult(
         steps=step_rec,
         actors=actor_rec,
+        dyads=dyad_rec,
         outcomes={name: np.asarray(v) for name, v in final.items()},
         final=state,
     )

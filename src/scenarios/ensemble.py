@@ -170,6 +170,32 @@ class _Run:
         self.error = ""
         self.traceback = ""
 
+    def arrays(
+        self, codes: tuple[str, ...]
+    ) -> tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
+        """The recorded step and actor variables as arrays (NaN where nothing was recorded).
+
+        Returns ``({STEP_VARIABLES name: (n_steps,)}, {ACTOR_VARIABLES dataset name:
+        (n_steps, n_actors)})``, actors in the order of ``codes``.
+        """
+        n_steps, n_actors = self.dyads["rung"].shape[:2]
+        steps = {v: np.full(n_steps, np.nan) for v in STEP_VARIABLES}
+        actors = {v: np.full((n_steps, n_actors), np.nan) for v in ACTOR_VARIABLES}
+        if self.model_vars is not None:
+            mv = self.model_vars
+            t = mv.index.to_numpy(dtype=np.intp)
+            for v in STEP_VARIABLES:
+                if v in mv:
+                    steps[v][t] = mv[v].to_numpy(dtype=np.float64)
+        if self.agent_vars is not None and len(self.agent_vars):
+            av = self.agent_vars
+            pos = {c: i for i, c in enumerate(codes)}
+            t = av.index.get_level_values(0).to_numpy(dtype=np.intp)
+            a = av["code"].map(pos).to_numpy(dtype=np.intp)
+            for v, (src, _, _) in ACTOR_VARIABLES.items():
+                actors[v][t, a] = av[src].to_numpy(dtype=np.float64)
+        return steps, actors
+
     def collect(self, model: ScenarioModel) -> None:
         """Take what the model recorded so far (its DataCollector and dyadic history)."""
         self.model_vars = model.datacollector.get_model_vars_dataframe()
@@ -314,20 +340,12 @@ def _assemble(
 
     model_arr = {v: np.full((n, n_steps), np.nan) for v in STEP_VARIABLES}
     actor_arr = {v: np.full((n, n_steps, n_actors), np.nan) for v in ACTOR_VARIABLES}
-    pos = {c: i for i, c in enumerate(codes)}
     for r, run in enumerate(runs):
-        if run.model_vars is not None:
-            mv = run.model_vars
-            t = mv.index.to_numpy(dtype=np.intp)
-            for v in STEP_VARIABLES:
-                if v in mv:
-                    model_arr[v][r, t] = mv[v].to_numpy(dtype=np.float64)
-        if run.agent_vars is not None and len(run.agent_vars):
-            av = run.agent_vars
-            t = av.index.get_level_values(0).to_numpy(dtype=np.intp)
-            a = av["code"].map(pos).to_numpy(dtype=np.intp)
-            for v, (src, _, _) in ACTOR_VARIABLES.items():
-                actor_arr[v][r, t, a] = av[src].to_numpy(dtype=np.float64)
+        steps, actors = run.arrays(codes)
+        for v in STEP_VARIABLES:
+            model_arr[v][r] = steps[v]
+        for v in ACTOR_VARIABLES:
+            actor_arr[v][r] = actors[v]
     for v, text in STEP_VARIABLES.items():
         data[v] = (("replication", "step"), model_arr[v], _describe(text))
     for v, (_, desc, units) in ACTOR_VARIABLES.items():

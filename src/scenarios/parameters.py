@@ -346,8 +346,10 @@ class Parameters(_Frozen):
         doc="Effectiveness of one shell relative to a modern one, where an actor sets none.")
 
     vote_target_affinity: float = param(
-        2.0, ge=0, le=20, unit="logit per affinity",
-        source="assumption (a state rarely votes to condemn a friend); fitted in validation",
+        0.0, ge=0, le=20, unit="logit per affinity",
+        source="fitted with the cutpoints on UNGA 68/262 and 2013 data: not identified "
+        "(free estimate -7.8, se 2.8; b=0 fits better than b=2), so 0 "
+        "(docs/validation.md); values up to 2 for sensitivity",
         doc="Decrease in the 'yes' logit on a resolution against a target per unit affinity.")
     offer_accept_intercept: float = param(
         -5.0, ge=-20, le=5, unit="logit", source="assumption",

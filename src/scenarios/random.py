@@ -23,13 +23,14 @@ OOPSLA '14. https://doi.org/10.1145/2660193.2660195
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["SeedLike", "Stream", "run_key", "uniforms"]
+__all__ = ["SeedLike", "Stream", "run_key", "stream_uniforms", "uniforms"]
 
 #: Anything that seeds a run: ``None`` (fresh entropy), an int, a SeedSequence or a Generator.
 SeedLike = int | np.integer[Any] | np.random.SeedSequence | np.random.Generator | None
@@ -60,10 +61,15 @@ class Stream(IntEnum):
 
 
 def _mix(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """SplitMix64 output function (a bijection on 64-bit integers)."""
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
+    """SplitMix64 output function (a bijection on 64-bit integers), in place on ``z``."""
+    tmp = np.empty_like(z)
+    with np.errstate(over="ignore"):
+        z ^= np.right_shift(z, _S30, out=tmp)
+        z *= _M1
+        z ^= np.right_shift(z, _S27, out=tmp)
+        z *= _M2
+        z ^= np.right_shift(z, _S31, out=tmp)
+    return z
 
 
 def run_key(rng: SeedLike) -> NDArray[np.uint64]:
@@ -122,16 +128,37 @@ def uniforms(key: ArrayLike, step: int, stream: int, index: ArrayLike) -> NDArra
     >>> bool((block[1] == u).all())   # a run's numbers do not depend on its block
     True
     """
+    u = stream_uniforms(key, step, (stream,), index)
+    return np.squeeze(u, axis=u.ndim - np.ndim(index) - 1)
+
+
+def stream_uniforms(
+    key: ArrayLike, step: int, streams: Sequence[int], index: ArrayLike
+) -> NDArray[np.float64]:
+    """The :func:`uniforms` of several streams at once, shape ``batch + (S,) + index.shape``.
+
+    ``stream_uniforms(key, t, streams, idx)[..., s, :]`` equals
+    ``uniforms(key, t, streams[s], idx)`` exactly (one hash, computed once for all streams).
+
+    Examples
+    --------
+    >>> k = run_key(1)
+    >>> both = stream_uniforms(k, 3, (Stream.THREAT, Stream.LIFT), np.arange(4))
+    >>> both.shape, bool((both[1] == uniforms(k, 3, Stream.LIFT, np.arange(4))).all())
+    ((2, 4), True)
+    """
     k = np.asarray(key, dtype=np.uint64)
     idx = np.asarray(index, dtype=np.uint64)
     batch = k.shape[:-1]
-    k0 = k[..., 0].reshape(batch + (1,) * idx.ndim)
-    k1 = k[..., 1].reshape(batch + (1,) * idx.ndim)
+    n_streams = len(streams)
     with np.errstate(over="ignore"):
-        salt = np.atleast_1d(
-            np.uint64(step) * _STEP_MUL + np.uint64(stream) * _STREAM_MUL
-        )
-        base = _mix(np.atleast_1d(k0 ^ _mix(np.atleast_1d(k1 + salt))))
-        z = _mix(np.atleast_1d(base + (idx + np.uint64(1)) * _GOLDEN))
-    out = (z >> np.uint64(11)).astype(np.float64) * _TO_UNIT
-    return out.reshape(batch + idx.shape)
+        salt = np.uint64(step) * _STEP_MUL + np.asarray(streams, dtype=np.uint64) * _STREAM_MUL
+        k0 = k[..., 0].reshape((*batch, 1))
+        k1 = k[..., 1].reshape((*batch, 1))
+        base = _mix(k0 ^ _mix(k1 + salt))  # batch + (S,)
+        gamma = ((idx + np.uint64(1)) * _GOLDEN).reshape(-1)
+        z = _mix(np.add(base[..., None], gamma,
+                        out=np.empty((*batch, n_streams, gamma.size), dtype=np.uint64)))
+        z >>= np.uint64(11)
+        out = np.multiply(z, _TO_UNIT, out=z.view(np.float64))  # in place: exact
+    return out.reshape((*batch, n_streams, *idx.shape))

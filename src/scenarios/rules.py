@@ -342,11 +342,22 @@ def sanction_game(
     [1, 2, 3, 3]
     """
     p = ParamView(p, motive)
+    shape = np.broadcast_shapes(*map(np.shape, (motive, bite, eligible, u_threat, u_concede,
+                                                u_impose, p.concede_intercept, p.concede_bite,
+                                                p.impose_intercept, p.impose_motive)))
     threat = eligible.astype(bool) & (u_threat < p.threat_rate * sigmoid(motive))
-    concede = u_concede < sigmoid(p.concede_intercept + p.concede_bite * bite)
-    impose = u_impose < sigmoid(p.impose_intercept + p.impose_motive * motive)
-    out = np.where(concede, 1, np.where(impose, 2, 3))
-    return np.where(threat, out, 0).astype(np.int8)
+    threat = np.broadcast_to(threat, shape)
+    out = np.zeros(shape, dtype=np.int8)
+    if threat.any():
+        # the target's and the sender's answers matter only where a threat is made: they are
+        # evaluated there alone (elementwise, so the same numbers as on the whole array)
+        def at(v: Any) -> Any:
+            return np.broadcast_to(v, shape)[threat]
+
+        concede = at(u_concede) < sigmoid(at(p.concede_intercept) + at(p.concede_bite) * at(bite))
+        impose = at(u_impose) < sigmoid(at(p.impose_intercept) + at(p.impose_motive) * at(motive))
+        out[threat] = np.where(concede, 1, np.where(impose, 2, 3))
+    return out
 
 
 def willingness(
@@ -618,17 +629,36 @@ def affinity_update(
     n = affinity.shape[-1]
     eye = np.eye(n)
     off = affinity * (1.0 - eye)
-    balance = (off @ off) / n
-    sym = lambda m: m + np.swapaxes(m, -1, -2)  # noqa: E731
-    new = (
-        affinity
-        + p.affinity_relax * (implied - affinity)
-        + p.balance_rate * balance
-        + p.affinity_support * sym(exchanged)
-        - p.affinity_sanction * sym(sanctioned)
-        - p.affinity_war * at_war
-    )
-    return np.clip(new, -1.0, 1.0) * (1.0 - eye) + eye
+    # the sum below, evaluated left to right in place (the same operations in the same order
+    # as the expression in the docstring, so the same numbers, without its temporaries)
+    coef = (p.affinity_relax, p.balance_rate, p.affinity_support, p.affinity_sanction,
+            p.affinity_war)
+    shape = np.broadcast_shapes(affinity.shape, np.shape(implied), np.shape(exchanged),
+                                np.shape(sanctioned), np.shape(at_war), *map(np.shape, coef))
+    new = np.subtract(implied, affinity, out=np.empty(shape))
+    new *= p.affinity_relax
+    np.add(affinity, new, out=new)
+    tmp = np.matmul(off, off)  # sum_k A_ik A_kj over third parties k (zero diagonal)
+    tmp /= n
+    tmp *= p.balance_rate
+    new += tmp
+    tmp = _sym(exchanged, out=tmp)
+    tmp *= p.affinity_support
+    new += tmp
+    tmp = _sym(sanctioned, out=tmp)
+    tmp *= p.affinity_sanction
+    new -= tmp
+    np.multiply(p.affinity_war, at_war, out=tmp)
+    new -= tmp
+    np.clip(new, -1.0, 1.0, out=new)
+    new *= 1.0 - eye
+    new += eye
+    return new
+
+
+def _sym(m: Array, out: Array) -> Array:
+    """``m + m^T`` over the last two axes, into ``out`` (same shape)."""
+    return np.add(m, np.swapaxes(m, -1, -2), out=out)
 
 
 def econ_update(
@@ -717,11 +747,104 @@ def bloc_partition(affinity: Array) -> NDArray[np.int8]:
     off = 1.0 - np.eye(n)
     sym = 0.5 * (affinity + np.swapaxes(affinity, -1, -2)) * off
     mean = sym.sum(axis=(-1, -2), keepdims=True) / max(n * (n - 1), 1)
-    _, vecs = np.linalg.eigh((sym - mean) * off)
-    lead = vecs[..., :, -1]
+    centred = (sym - mean) * off
+    batch = centred.shape[:-2]
+    flat = centred.reshape(-1, n, n)
+    camp = np.empty(flat.shape[:-1], dtype=np.int8)
+    # the camps are the sign pattern of the leading eigenvector; a cheap iteration finds it
+    # and certifies the signs, and LAPACK's eigh decides only the runs it cannot certify, so
+    # the camps are eigh's in every run (see _certified_signs)
+    todo = np.arange(flat.shape[0])
+    for squarings in _SQUARINGS:
+        sure, signs = _certified_signs(flat[todo], squarings)
+        camp[todo[sure]] = signs[sure]
+        todo = todo[~sure]
+        if not todo.size:
+            break
+    if todo.size:
+        _, vecs = np.linalg.eigh(flat[todo])
+        camp[todo] = _camps(vecs[..., :, -1])
+    return camp.reshape((*batch, n))
+
+
+def _camps(lead: Array) -> NDArray[np.int8]:
+    """Camps +1 / -1 from the signs of a leading eigenvector, actor 0 in camp +1."""
     sign = np.where(lead[..., :1] < 0, -1.0, 1.0)
-    camp = np.where(lead * sign >= 0, 1, -1)
-    return camp.astype(np.int8)
+    return np.where(lead * sign >= 0, 1, -1).astype(np.int8)
+
+
+#: Squarings of the shifted matrix in :func:`_certified_signs`, first for all runs, then for
+#: those not yet certified: the power ``2**k`` makes the leading direction dominate unless the
+#: spectral gap is tiny.
+_SQUARINGS = (8, 12)
+
+
+def _certified_signs(m: Array, squarings: int) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
+    """Camps of :func:`bloc_partition` for a stack of symmetric matrices ``(B, n, n)``, and
+    where they are certain to equal those of ``numpy.linalg.eigh``'s leading eigenvector.
+
+    An estimate ``v`` of the leading eigenvector comes from repeated squaring of ``m + cI``
+    (``c`` a Gershgorin bound, so the top eigenvalue dominates). It is certified when (1) a
+    Cholesky factorisation of ``sigma I - m + beta v v^T`` succeeds with a margin, which
+    proves that ``m`` has only one eigenvalue above ``sigma`` (a rank-one positive update
+    moves at most one eigenvalue past zero), while the Rayleigh quotient ``theta`` is above
+    ``sigma``; then (Davis-Kahan) ``v`` is within ``||m v - theta v|| / (theta - sigma)`` of
+    the true eigenvector, and so is eigh's, up to rounding; and (2) every component of ``v``
+    exceeds that distance by a wide margin, so its sign is the true eigenvector's and eigh's.
+    Runs not certified (a near-degenerate top eigenvalue, a component near zero) are left to
+    eigh by the caller.
+    """
+    b, n = m.shape[0], m.shape[-1]
+    eye = np.eye(n)
+    radius = np.abs(m).sum(axis=-1).max(axis=-1)  # every eigenvalue lies in [-radius, radius]
+    with np.errstate(all="ignore"):
+        x = m + (radius[:, None, None] + 1e-300) * eye  # positive semi-definite
+        for _ in range(squarings):
+            x = np.matmul(x, x)
+            x *= (1.0 / np.einsum("bii->b", x))[:, None, None]  # trace 1: no overflow
+        j = np.argmax(np.einsum("bii->bi", x), axis=-1)
+        v = x[np.arange(b), :, j]
+        v /= np.sqrt((v * v).sum(axis=-1, keepdims=True))
+        mv = np.matmul(m, v[..., None])[..., 0]
+        theta = (v * mv).sum(axis=-1)
+        res = np.sqrt(((mv - theta[:, None] * v) ** 2).sum(axis=-1))
+        # an estimate of the second eigenvalue, from what the squarings left outside v (it
+        # only places sigma; the factorisation below proves the separation)
+        top = (v * np.matmul(x, v[..., None])[..., 0]).sum(axis=-1)
+        rest = np.maximum(1.0 - top, 1e-15) / top  # not below rounding: errs toward 1
+        ratio = np.minimum(rest ** (1.0 / 2**squarings), 1.0)
+        lam2 = ratio * (theta + radius) - radius
+        sigma = 0.5 * (theta + np.maximum(lam2, theta - 2.0 * radius))
+        gap = theta - sigma
+        beta = 2.0 * radius + 1.0
+        a = np.multiply(v[:, :, None], v[:, None, :])
+        a *= beta[:, None, None]
+        a -= m
+        np.einsum("bii->bi", a)[...] += sigma[:, None]  # a = sigma I - m + beta v v^T
+        scale = beta + np.abs(sigma)
+        ok = np.isfinite(theta) & np.isfinite(res) & (gap > 1e-6 * scale)
+        a[~ok] = eye
+        ok &= _positive_definite(a, 1e-9 * scale)
+        bound = (res + 1e-12 * n * scale) / np.where(gap > 0, gap, 1.0)
+        ok &= np.abs(v).min(axis=-1) > 100.0 * bound + 1e-9
+    return ok, _camps(v)
+
+
+def _positive_definite(a: Array, tol: Array) -> NDArray[np.bool_]:
+    """Whether each matrix of a stack ``(B, n, n)`` is positive definite, every pivot of its
+    Cholesky factorisation above ``tol`` (one per matrix)."""
+    try:
+        diag = np.einsum("bii->bi", np.linalg.cholesky(a))
+        return np.asarray((diag * diag).min(axis=-1) > tol)
+    except np.linalg.LinAlgError:  # some matrix is not: find which, by LDL^T elimination
+        a = a.copy()
+        ok = np.ones(a.shape[0], dtype=bool)
+        for k in range(a.shape[-1]):
+            piv = a[:, k, k]
+            ok &= piv > tol
+            col = a[:, k + 1:, k] / np.where(piv > 0, piv, 1.0)[:, None]
+            a[:, k + 1:, k + 1:] -= col[:, :, None] * a[:, None, k, k + 1:]
+        return ok
 
 
 def polarization(affinity: Array, camp: Array) -> Array:
