@@ -127,3 +127,26 @@ def test_run_block_rejects_bad_keys_and_levers() -> None:
         engine.run_block(w, np.zeros(4, dtype=np.uint64))
     with pytest.raises(KeyError, match="unknown lever"):
         engine.run_block(w, np.stack([run_key(1)]), levers={"us_ofer": [1.0]})
+
+
+def test_runs_sharing_settle_inputs_match_single_runs() -> None:
+    """Runs with equal initial-affinity inputs are settled once; each equals its single run."""
+    w = world_of("baseline")
+    base = w.config.parameters
+    values = {"affinity_scale": [2.0, 3.0, 2.0, 3.0], "balance_rate": [0.03, 0.01, 0.03, 0.01],
+              "threat_rate": [0.0, 0.05, 0.1, 0.2]}
+    keys = np.stack([run_key(s) for s in range(4)])
+    block = engine.run_block(w, keys, parameters=engine.block_parameters(base, values))
+    for b in range(4):
+        one = engine.run_block(w, keys[b:b + 1], parameters=engine.block_parameters(
+            base, {k: v[b:b + 1] for k, v in values.items()}))
+        assert_same_state(block.final, b, _take(one.final, 0), f"run {b}")
+
+
+def _take(state: State, b: int) -> State:
+    """Run ``b`` of a block's state, as a single-run state."""
+    kw: dict[str, Any] = {}
+    for f in dataclasses.fields(State):
+        v = getattr(state, f.name)
+        kw[f.name] = {k: a[b] for k, a in v.items()} if isinstance(v, dict) else v[b]
+    return State(**kw)

@@ -499,13 +499,37 @@ def initial_state(
     return state
 
 
+#: Parameters the settled initial affinity depends on (with alignment, pacts, sanctions, wars).
+_SETTLE_PARAMETERS = ("affinity_scale", "alliance_affinity", "affinity_relax", "balance_rate",
+                      "affinity_support", "affinity_sanction", "affinity_war")
+
+
 def _settle_affinity(state: State, p: Any) -> None:
     """Set affinity to the fixed point of its own update under the initial relations.
 
     Iterates :func:`scenarios.rules.affinity_update` with the initial alignment, alliances,
     sanctions and wars and no support flows, so that a run starts at rest rather than with a
-    transient of the balance term (at most 2,000 iterations; stops below 1e-10 change).
+    transient of the balance term (at most 2,000 iterations; stops below 1e-10 change). In a
+    block, runs with the same inputs are settled once: each run stops at its own convergence,
+    so its result does not depend on the runs settled with it.
     """
+    if state.affinity.ndim == 3 and isinstance(p, SimpleNamespace):
+        b = state.affinity.shape[0]
+        cols = [state.alignment, state.pact.reshape(b, -1), state.sanctions.reshape(b, -1),
+                state.at_war.reshape(b, -1)]
+        cols += [np.broadcast_to(np.asarray(getattr(p, k), dtype=np.float64), (b,))[:, None]
+                 for k in _SETTLE_PARAMETERS]
+        _, first, inverse = np.unique(np.concatenate(cols, axis=1), axis=0,
+                                      return_index=True, return_inverse=True)
+        if first.size < b:
+            sub = {k: (v[first] if isinstance(v, np.ndarray) and v.ndim else v)
+                   for k, v in vars(p).items()}
+            unique = State(**{f.name: getattr(state, f.name) for f in dataclasses.fields(State)})
+            for name in ("alignment", "pact", "sanctions", "at_war", "affinity"):
+                setattr(unique, name, getattr(state, name)[first])
+            _settle_affinity(unique, SimpleNamespace(**sub))
+            state.affinity = unique.affinity[inverse.reshape(-1)]
+            return
     pd = rules.ParamView(p, state.affinity)
     implied = rules.affinity_from_alignment(state.alignment, p.affinity_scale)
     implied = np.clip(implied + pd.alliance_affinity * state.pact, -1.0, 1.0)
