@@ -500,9 +500,9 @@ def simulate(
     >>> bool(abs(ds.vote_prob.sum("outcome").sel(vote="ES-11/1", member="USA") - 1).max() < 1e-9)
     True
     """
-    from scenarios.model import _resolve_config
+    from scenarios.config import resolve_config
 
-    cfg = _resolve_config(config)
+    cfg = resolve_config(config)
     if isinstance(n_replications, bool) or not isinstance(n_replications, int | np.integer) \
             or n_replications < 1:
         raise ValueError(f"n_replications must be an integer >= 1, not {n_replications!r}")
@@ -1188,9 +1188,10 @@ def time_runs(config: ScenarioConfig | str, *, n_runs: int = 3, rng: int = 0
     Returns the median over ``n_runs`` of model construction and of stepping to the horizon,
     and their sum per run.
     """
-    from scenarios.model import ScenarioModel, _resolve_config
+    from scenarios.config import resolve_config
+    from scenarios.model import ScenarioModel
 
-    cfg = _resolve_config(config)
+    cfg = resolve_config(config)
     build, run = [], []
     for r in range(n_runs):
         t0 = time.perf_counter()

@@ -2001,6 +2001,29 @@ def builtin_config(name: str) -> ScenarioConfig:
     return _parse_text(text, file)
 
 
+def resolve_config(config: ScenarioConfig | str | os.PathLike[str] | None) -> ScenarioConfig:
+    """A config from what a user passes: an object, a built-in name or a YAML path.
+
+    ``None`` is the baseline; a string without a path separator and without a ``.yaml`` /
+    ``.yml`` suffix names a built-in config (``"no_treaty"``); anything else is a file.
+
+    Examples
+    --------
+    >>> resolve_config("no_treaty").name
+    'no_treaty'
+    >>> resolve_config(None).name
+    'baseline'
+    """
+    if config is None:
+        return builtin_config("baseline")
+    if isinstance(config, ScenarioConfig):
+        return config
+    text = os.fspath(config)
+    if os.sep not in text and not text.endswith((".yaml", ".yml")):
+        return builtin_config(text)
+    return load_config(text)
+
+
 def config_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a config file, for editors and other tools.
 

@@ -60,11 +60,10 @@ from scenarios.config import (
     SAMPLERS,
     ExperimentSpec,
     ScenarioConfig,
-    builtin_config,
     input_bounds,
-    load_config,
     outcome_names,
     parse_config,
+    resolve_config,
 )
 from scenarios.ensemble import (
     ACTOR_VARIABLES,
@@ -836,15 +835,6 @@ def _resolve_executor(executor: Any, workers: int | None) -> _Executor:
 # --- the experiment -------------------------------------------------------------------------
 
 
-def _config(config: ScenarioConfig | str | os.PathLike[str]) -> ScenarioConfig:
-    if isinstance(config, ScenarioConfig):
-        return config
-    text = os.fspath(config)
-    if os.sep not in text and not text.endswith((".yaml", ".yml")):
-        return builtin_config(text)
-    return load_config(text)
-
-
 def _auto_block_size(engine_name: str, n_runs: int, n_steps: int, n_actors: int,
                      task: Mapping[str, Sequence[str]]) -> int:
     """Runs per block for ``block_size: auto``: large enough to amortise the per-step cost
@@ -950,7 +940,7 @@ def run_experiment(
 
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
-    cfg = _config(config)
+    cfg = resolve_config(config)
     section = cfg.experiment.model_dump(mode="json") if cfg.experiment is not None else {}
     if n_samples is not None:
         section["n_samples"] = n_samples

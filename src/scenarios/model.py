@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from scenarios import dynamics, outcomes, rules
-from scenarios.config import ScenarioConfig, builtin_config, load_config
+from scenarios.config import ScenarioConfig, resolve_config
 from scenarios.parameters import Levers, Parameters
 from scenarios.random import SeedLike, run_key
 from scenarios.world import State, World, build_world, initial_state
@@ -140,7 +140,7 @@ class ScenarioModel(mesa.Model):
         rng: SeedLike = None,
         **overrides: Any,
     ) -> None:
-        cfg = _resolve_config(config)
+        cfg = resolve_config(config)
         if overrides:
             lever_kw = {k: v for k, v in overrides.items() if k in Levers.model_fields}
             param_kw = {k: v for k, v in overrides.items() if k in Parameters.model_fields}
@@ -278,12 +278,3 @@ def _agent_reporter(name: str) -> Any:
     return report
 
 
-def _resolve_config(config: ScenarioConfig | str | os.PathLike[str] | None) -> ScenarioConfig:
-    if config is None:
-        return builtin_config("baseline")
-    if isinstance(config, ScenarioConfig):
-        return config
-    text = os.fspath(config)
-    if os.sep not in text and not text.endswith((".yaml", ".yml")):
-        return builtin_config(text)
-    return load_config(text)
