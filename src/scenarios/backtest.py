@@ -352,15 +352,8 @@ def _vote_probabilities(
     n = world.n
     out = np.full((len(members), 3), np.nan)
     pos = {c: k for k, c in enumerate(members)}
-    a_t = state.affinity[:, item.target]
-    probs = np.asarray(rules.vote_probabilities(state.alignment, item.shift, p, a_t), dtype=float)
-    probs[item.target] = (1.0, 0.0, 0.0)  # the target votes against the text on itself
+    probs = dynamics.vote_probabilities(world, state, item, p, slice(0, n))
     if item.body == "SC":
-        rus = world.index("RUS")
-        if rus >= 0:
-            keep = float(state.levers["russia_veto_use"])
-            p_no = probs[rus, 0]
-            probs[rus] = (p_no * keep, probs[rus, 1] + p_no * (1.0 - keep), probs[rus, 2])
         voting = world.council > 0
         others, others_x = _council_others(world), world.council_others
     else:

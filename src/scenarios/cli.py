@@ -171,6 +171,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from scenarios.ensemble import write_results
     from scenarios.experiment import StoreSpec, flat_runs
     from scenarios.plot import write_figures
+    from scenarios.store import StoreError
 
     cfg = _experiment_config(load_any_config(args.config), args.replications)
     out = Path(args.out) if args.out is not None else Path("results") / cfg.name
@@ -187,6 +188,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             executor=executor, store=store, rng=args.seed, progress=not args.no_progress)
     except ImportError as exc:
         raise _UserError(str(exc)) from None
+    except StoreError as exc:  # e.g. an unfinished ensemble in DIR and no --resume
+        raise _UserError(str(exc), EXIT_FAILED) from None
     finally:
         if executor is not None and not isinstance(executor, str):
             executor.close()

@@ -42,6 +42,7 @@ __all__ = [
     "perceive",
     "resolve",
     "step",
+    "vote_probabilities",
 ]
 
 F64 = NDArray[np.float64]
@@ -381,23 +382,14 @@ def decide(
     new_rung = np.where(off > 0, new_rung, 0).astype(np.int8)
     join = (r(q.trigger) > 0) & (u_pact < pd.pact_entry_rate)
 
-    # UN votes on this month's agenda
+    # UN votes on this month's agenda (states off the Security Council cast no SC vote: 0)
     votes = np.zeros((len(q.agenda), *state.alignment[..., lo:hi].shape), dtype=np.int8)
     for k, item in enumerate(q.agenda):
-        a_t = state.affinity[..., lo:hi, item.target]
-        probs = rules.vote_probabilities(state.alignment[..., lo:hi], item.shift, p, a_t)
+        probs = vote_probabilities(world, state, item, p, rows)
         stream = Stream.VOTE_GA if item.body == "GA" else Stream.VOTE_SC
-        vidx = k * _VOTE_STRIDE + pos
-        v = rules.vote_draw(probs, uniforms(key, t, stream, vidx))
-        v = np.where(pos == item.target, -1, v)
+        v = rules.vote_draw(probs, uniforms(key, t, stream, k * _VOTE_STRIDE + pos))
         if item.body == "SC":
             v = np.where(world.council[lo:hi] > 0, v, 0)
-            if lo <= rus < hi:
-                keep = uniforms(key, t, Stream.VETO, np.array([k]))[..., 0] < state.levers[
-                    "russia_veto_use"]
-                v[..., rus - lo] = np.where(
-                    (v[..., rus - lo] == -1) & ~keep, 0, v[..., rus - lo]
-                )
         votes[k] = v
 
     # the addressee of a standing offer decides whether to accept it
@@ -412,6 +404,31 @@ def decide(
             u < rules.sigmoid(logit))
     return Decisions(rows=slice(lo, hi), game=game, lift=lift, arms=arms, food=food,
                      tech_will=tech_will, rung=new_rung, join=join, votes=votes, accept=accept)
+
+
+def vote_probabilities(
+    world: World, state: State, item: AgendaVote, p: Any, rows: slice
+) -> F64:
+    """Each voter's probabilities of (no, abstain, yes) on one agenda item, ``(..., R, 3)``.
+
+    The ordered logit of :func:`scenarios.rules.vote_probabilities` on the voter's alignment
+    and affinity with the target, except that the target always votes no on a text about
+    itself, and that in the Security Council Russia's "no" stays a veto with probability
+    ``russia_veto_use`` and is an abstention otherwise. Whether the voter sits on the Council
+    is left to the caller.
+    """
+    lo, hi, _ = rows.indices(world.n)
+    a_t = state.affinity[..., lo:hi, item.target]
+    probs = np.array(rules.vote_probabilities(state.alignment[..., lo:hi], item.shift, p, a_t))
+    if lo <= item.target < hi:
+        probs[..., item.target - lo, :] = (1.0, 0.0, 0.0)
+    rus = _at(world, "RUS")
+    if item.body == "SC" and lo <= rus < hi:
+        keep = state.levers["russia_veto_use"]
+        p_no = probs[..., rus - lo, 0].copy()
+        probs[..., rus - lo, 0] = p_no * keep
+        probs[..., rus - lo, 1] = probs[..., rus - lo, 1] + p_no * (1.0 - keep)
+    return probs
 
 
 def merge_decisions(parts: list[Decisions]) -> Decisions:

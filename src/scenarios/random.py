@@ -54,7 +54,7 @@ class Stream(IntEnum):
     ESCALATE = 5
     VOTE_GA = 6
     VOTE_SC = 7
-    VETO = 8
+    VETO = 8  # retired: a veto is now part of the vote's own draw; the id stays unused
     PACT = 9
     WAR_END = 10
     OFFER = 11
