@@ -107,6 +107,7 @@ SECTIONS: dict[tuple[str, str], tuple[str, ...]] = {
         "vote_cut_no",
         "vote_cut_yes",
         "vote_target_affinity",
+        "council_target_affinity",
         "vote_affinity",
         "veto_enforcement_loss",
         "resolution_enforcement_gain",

@@ -412,14 +412,16 @@ def vote_probabilities(
     """Each voter's probabilities of (no, abstain, yes) on one agenda item, ``(..., R, 3)``.
 
     The ordered logit of :func:`scenarios.rules.vote_probabilities` on the voter's alignment
-    and affinity with the target, except that the target always votes no on a text about
+    and affinity with the target (with the Council's partner-shielding term in the Security
+    Council), except that the target always votes no on a text about
     itself, and that in the Security Council Russia's "no" stays a veto with probability
     ``russia_veto_use`` and is an abstention otherwise. Whether the voter sits on the Council
     is left to the caller.
     """
     lo, hi, _ = rows.indices(world.n)
     a_t = state.affinity[..., lo:hi, item.target]
-    probs = np.array(rules.vote_probabilities(state.alignment[..., lo:hi], item.shift, p, a_t))
+    probs = np.array(rules.vote_probabilities(state.alignment[..., lo:hi], item.shift, p, a_t,
+                                              body=item.body))
     if lo <= item.target < hi:
         probs[..., item.target - lo, :] = (1.0, 0.0, 0.0)
     rus = _at(world, "RUS")

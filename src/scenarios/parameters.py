@@ -351,6 +351,13 @@ class Parameters(_Frozen):
         "(free estimate -7.8, se 2.8; b=0 fits better than b=2), so 0 "
         "(docs/validation.md); values up to 2 for sensitivity",
         doc="Decrease in the 'yes' logit on a resolution against a target per unit affinity.")
+    council_target_affinity: float = param(
+        2.0, ge=0, le=20, unit="logit per affinity",
+        source="UNSC veto list 1946-2022: P5 members shield partners (2012-2021: 21 Russian and "
+        "10 Chinese vetoes, most on Syria; calibration.json); the size is an assumption, not "
+        "fitted (the list has no non-vetoed drafts), range 0-4 for sensitivity",
+        doc="Extra decrease in a Security Council member's 'yes' logit per unit affinity with "
+        "the draft's target (partner shielding).")
     offer_accept_intercept: float = param(
         -5.0, ge=-20, le=5, unit="logit", source="assumption",
         doc="Baseline logit that the addressee accepts a standing offer in a month.")

@@ -515,25 +515,31 @@ def escalation_move(
 
 
 def vote_probabilities(
-    alignment: Array, shift: Float, p: Any, target_affinity: Float = 0.0
+    alignment: Array, shift: Float, p: Any, target_affinity: Float = 0.0, body: str = "GA"
 ) -> Array:
     """Probabilities of (no, abstain, yes) on a resolution, stacked on a last axis of 3.
 
-    Ordered logit in ``z = k (x - shift) - b_A a_t``: ``P(yes) = sigmoid(z - c_hi)``,
-    ``P(no) = sigmoid(c_lo - z)``, where ``x`` is alignment, ``shift`` > 0 a harsher text
-    than UNGA 68/262 (the calibration case) and ``a_t`` the voter's affinity with the
-    resolution's target (a state seldom votes to condemn a friend).
+    Ordered logit in ``z = k (x - shift) - (b_A + b_C [SC]) a_t``: ``P(yes) = sigmoid(z -
+    c_hi)``, ``P(no) = sigmoid(c_lo - z)``, where ``x`` is alignment, ``shift`` > 0 a harsher
+    text than UNGA 68/262 (the calibration case), ``a_t`` the voter's affinity with the
+    resolution's target, ``b_A`` = ``vote_target_affinity`` in either body and ``b_C`` =
+    ``council_target_affinity`` added in the Security Council (``body="SC"``), where a
+    member shields a partner.
 
     Examples
     --------
     >>> from types import SimpleNamespace as NS
-    >>> p = NS(vote_slope=1.0, vote_cut_no=-1.0, vote_cut_yes=1.0, vote_target_affinity=0.0)
+    >>> p = NS(vote_slope=1.0, vote_cut_no=-1.0, vote_cut_yes=1.0, vote_target_affinity=0.0,
+    ...        council_target_affinity=1.0)
     >>> vote_probabilities(np.array([0.0]), 0.0, p).round(3).tolist()
     [[0.269, 0.462, 0.269]]
+    >>> vote_probabilities(np.array([0.0]), 0.0, p, 1.0, body="SC").round(3).tolist()
+    [[0.5, 0.381, 0.119]]
     """
     p = ParamView(p, alignment)
     z = p.vote_slope * (alignment - _bc(shift, np.ndim(alignment)))
-    z = z - p.vote_target_affinity * target_affinity
+    weight = p.vote_target_affinity + (p.council_target_affinity if body == "SC" else 0.0)
+    z = z - weight * target_affinity
     p_yes = sigmoid(z - p.vote_cut_yes)
     p_no = sigmoid(p.vote_cut_no - z)
     p_abs = np.maximum(1.0 - p_yes - p_no, 0.0)
