@@ -1,9 +1,9 @@
 """Runs per second of the batched engine against the Mesa model, on configs/baseline.yaml.
 
 Both run the 120 months of the baseline scenario in this one process: the engine
-(:func:`scenarios.engine.run_block`) on blocks of runs, recording its outcomes (the model-level
-step variables and the final summary; ``run_block`` has no summary-only mode, so the per-step
-observables are computed too), and the Mesa model (``ScenarioModel(cfg, rng=i).run()``, with
+(:func:`scenarios.engine.run_block`) on blocks of runs, recording the model-level step
+variables every month and the final summary (as the Mesa model's DataCollector does, so the
+two record the same), and the Mesa model (``ScenarioModel(cfg, rng=i).run()``, with
 its DataCollector) on a few runs. The figure is the ratio of the two rates; target >= 100.
 
 Usage: ``.venv/bin/python benchmarks/bench_engine_vs_mesa.py [--quick] [--runs N]

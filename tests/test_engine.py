@@ -150,3 +150,18 @@ def _take(state: State, b: int) -> State:
         v = getattr(state, f.name)
         kw[f.name] = {k: a[b] for k, a in v.items()} if isinstance(v, dict) else v[b]
     return State(**kw)
+
+
+def test_recording_fewer_step_variables_changes_no_outcome() -> None:
+    w = world_of("baseline")
+    keys = np.stack([run_key(s) for s in (7, 8)])
+    full = engine.run_block(w, keys)
+    bare = engine.run_block(w, keys, record_steps=False)
+    some = engine.run_block(w, keys, record_steps=["polarization", "vetoes"])
+    assert bare.steps == {} and sorted(some.steps) == ["polarization", "vetoes"]
+    for v in some.steps:
+        assert_array_equal(some.steps[v], full.steps[v], err_msg=v)
+    for k, v in full.outcomes.items():
+        assert_array_equal(bare.outcomes[k], v, err_msg=k)
+    with pytest.raises(KeyError, match="unknown step variable"):
+        engine.run_block(w, keys, record_steps=["polarisation"])

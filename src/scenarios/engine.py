@@ -42,8 +42,8 @@ class BlockResult:
     Attributes
     ----------
     steps : dict of str to ndarray
-        Model-level observables (``outcomes.STEP_VARIABLES``), each ``(B, T + 1)``; step 0
-        is the initial state.
+        Model-level observables (``outcomes.STEP_VARIABLES``, or those requested), each
+        ``(B, T + 1)``; step 0 is the initial state.
     actors : dict of str to ndarray
         Per-actor observables (``outcomes.ACTOR_VARIABLES``), each ``(B, T + 1, N)``; empty
         when not requested.
@@ -109,6 +109,7 @@ def run_block(
     parameters: SimpleNamespace | None = None,
     levers: Mapping[str, ArrayLike] | None = None,
     steps: int | None = None,
+    record_steps: bool | Sequence[str] = True,
     record_actors: bool | Sequence[str] = False,
     record_dyads: Sequence[str] = (),
 ) -> BlockResult:
@@ -127,6 +128,9 @@ def run_block(
         Lever values per run (name -> value or ``(B,)`` array); default: the config's.
     steps
         Number of months; default: the config's ``steps``.
+    record_steps
+        Record model-level observables each step: ``True`` for all of
+        ``outcomes.STEP_VARIABLES``, ``False`` for none (summary outcomes only), or a list.
     record_actors
         Record per-actor observables each step: ``True`` for all of
         ``outcomes.ACTOR_VARIABLES``, or a list of names.
@@ -163,15 +167,18 @@ def run_block(
         raise KeyError(f"not dyadic state arrays: {bad}; allowed: {', '.join(_DYADIC)}")
 
     state = initial_state(world, dict(levers or {}), params=p, batch=(b,))
-    step_rec = {v: np.empty((b, n_steps + 1)) for v in outcomes.STEP_VARIABLES}
+    step_names = (list(outcomes.STEP_VARIABLES) if record_steps is True
+                  else list(record_steps or []))
+    step_rec = {v: np.empty((b, n_steps + 1)) for v in step_names}
     actor_rec = {v: np.empty((b, n_steps + 1, world.n)) for v in names}
     dyad_rec = {v: np.empty((b, n_steps + 1, world.n, world.n), dtype=getattr(state, v).dtype)
                 for v in record_dyads}
 
     def record(t: int, s: State) -> None:
-        obs = outcomes.observe(world, s, p)
-        for v in step_rec:
-            step_rec[v][:, t] = obs[v]
+        if step_rec:
+            obs = outcomes.observe(world, s, p, step_names)
+            for v in step_rec:
+                step_rec[v][:, t] = obs[v]
         if actor_rec:
             act = outcomes.observe_actors(world, s, p)
             for v in actor_rec:

@@ -511,6 +511,7 @@ def _batched(task: BlockTask, cfg: ScenarioConfig, world: World) -> _Records:
     p = engine.block_parameters(cfg.parameters, pvals, size=b)
     rec = _Records.empty(task, n_steps, world.n)
     res = engine.run_block(world, keys, parameters=p, levers=lvals,
+                           record_steps=list(task.steps),
                            record_actors=list(task.actors),
                            record_dyads=[DYAD_VARIABLES[v][0] for v in task.dyads])
     for v in task.dyads:

@@ -9,6 +9,7 @@ This module may import numpy, :mod:`scenarios.rules` and :mod:`scenarios.world`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -112,29 +113,40 @@ def _poles(world: World, state: State, p: Any) -> Any:
     return rules.effective_poles(sub, state.capability[..., major], p.bloc_threshold)
 
 
-def observe(world: World, state: State, p: Any) -> dict[str, Any]:
-    """Model-level observables of one month (see :data:`STEP_VARIABLES`)."""
-    camp = rules.bloc_partition(state.affinity)
+def observe(
+    world: World, state: State, p: Any, names: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Model-level observables of one month (see :data:`STEP_VARIABLES`).
+
+    ``names`` restricts the computation to those variables (default: all), so that an
+    ensemble recording only a few of them does not pay for the others.
+    """
     iu = np.triu_indices(world.n, 1)
-    out = {
-        "max_rung": state.rung.max(axis=(-1, -2)),
-        "n_wars": state.at_war[..., iu[0], iu[1]].sum(axis=-1),
-        "front_rus_ukr": _pair(world, state, state.front, "RUS", "UKR"),
-        "polarization": rules.polarization(state.affinity, camp),
-        "effective_poles": _poles(world, state, p),
-        "sanctions_in_force": (state.sanctions > 0).sum(axis=(-1, -2)),
-        "arms_prk_rus": _pair(world, state, state.arms, "PRK", "RUS"),
-        "food_rus_prk": _pair(world, state, state.food_flow, "RUS", "PRK"),
-        "tech_prk": _one(world, state, state.tech.mean(axis=-1), "PRK"),
-        "un_enforcement_prk": _one(world, state, state.un_level, "PRK"),
-        "affinity_rus_prk": _pair(world, state, state.affinity, "RUS", "PRK"),
-        "affinity_usa_rus": _pair(world, state, state.affinity, "USA", "RUS"),
-        "affinity_chn_rus": _pair(world, state, state.affinity, "CHN", "RUS"),
-        "econ_loss_rus": _one(world, state, state.econ_loss, "RUS"),
-        "vetoes": state.vetoes,
-        "offer_accepted": state.offer_accepted,
+    compute: dict[str, Callable[[], Any]] = {
+        "max_rung": lambda: state.rung.max(axis=(-1, -2)),
+        "n_wars": lambda: state.at_war[..., iu[0], iu[1]].sum(axis=-1),
+        "front_rus_ukr": lambda: _pair(world, state, state.front, "RUS", "UKR"),
+        "polarization": lambda: rules.polarization(
+            state.affinity, rules.bloc_partition(state.affinity)),
+        "effective_poles": lambda: _poles(world, state, p),
+        "sanctions_in_force": lambda: (state.sanctions > 0).sum(axis=(-1, -2)),
+        "arms_prk_rus": lambda: _pair(world, state, state.arms, "PRK", "RUS"),
+        "food_rus_prk": lambda: _pair(world, state, state.food_flow, "RUS", "PRK"),
+        "tech_prk": lambda: _one(world, state, state.tech.mean(axis=-1), "PRK"),
+        "un_enforcement_prk": lambda: _one(world, state, state.un_level, "PRK"),
+        "affinity_rus_prk": lambda: _pair(world, state, state.affinity, "RUS", "PRK"),
+        "affinity_usa_rus": lambda: _pair(world, state, state.affinity, "USA", "RUS"),
+        "affinity_chn_rus": lambda: _pair(world, state, state.affinity, "CHN", "RUS"),
+        "econ_loss_rus": lambda: _one(world, state, state.econ_loss, "RUS"),
+        "vetoes": lambda: state.vetoes,
+        "offer_accepted": lambda: state.offer_accepted,
     }
-    return {k: _out(np.asarray(v, dtype=np.float64)) for k, v in out.items()}
+    wanted = STEP_VARIABLES if names is None else names
+    unknown = [n for n in wanted if n not in compute]
+    if unknown:
+        raise KeyError(f"unknown step variable(s) {unknown}; allowed: "
+                       f"{', '.join(STEP_VARIABLES)}")
+    return {k: _out(np.asarray(compute[k](), dtype=np.float64)) for k in wanted}
 
 
 def summarize(world: World, state: State, p: Any) -> dict[str, Any]:
