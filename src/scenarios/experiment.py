@@ -31,9 +31,8 @@ Seeding (one root ``SeedSequence(rng)`` per experiment)
 This module may import numpy, scipy, xarray, tqdm and the modules above it in the pipeline
 (config, parameters, world, dynamics, outcomes, engine, ensemble); it imports
 :mod:`scenarios.model` (and with it Mesa) only inside the Mesa engine, and SALib only for the
-Morris sampler. Executors and stores come from :mod:`scenarios.executors` and
-:mod:`scenarios.store` when those modules exist; otherwise a serial executor and an in-memory
-store defined here are used.
+Morris sampler. Executors come from :mod:`scenarios.executors`, stores from
+:mod:`scenarios.store`.
 """
 
 from __future__ import annotations
@@ -44,9 +43,9 @@ import importlib.util
 import itertools
 import os
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -74,9 +73,11 @@ from scenarios.ensemble import (
     _seed_root,
     wilson_interval,
 )
+from scenarios.executors import resolve_executor
 from scenarios.outcomes import OUTCOME_CLASSES, STEP_VARIABLES
 from scenarios.parameters import Levers, Parameters
 from scenarios.random import run_key
+from scenarios.store import Store, open_store
 from scenarios.world import World, build_world
 
 __all__ = [
@@ -753,84 +754,12 @@ class StoreSpec:
     resume: bool = False
 
 
-class _Store(Protocol):
-    def completed_blocks(self) -> set[int]: ...
-
-    def write_block(self, block_index: int, ds_block: xr.Dataset) -> None: ...
-
-    def finalize(self, attrs: Mapping[str, Any]) -> xr.Dataset: ...
-
-
-class _Executor(Protocol):
-    def map_unordered(self, fn: Any, tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]: ...
-
-    def close(self) -> None: ...
-
-
-class _MemoryStore:
-    """Blocks kept in memory, concatenated in block order (only if scenarios.store is
-    missing)."""
-
-    def __init__(self) -> None:
-        self._blocks: dict[int, xr.Dataset] = {}
-
-    def completed_blocks(self) -> set[int]:
-        return set(self._blocks)
-
-    def write_block(self, block_index: int, ds_block: xr.Dataset) -> None:
-        self._blocks[block_index] = ds_block
-
-    def finalize(self, attrs: Mapping[str, Any]) -> xr.Dataset:
-        blocks = [self._blocks[k] for k in sorted(self._blocks)]
-        out = xr.concat(blocks, dim="run", data_vars="minimal", coords="minimal",
-                        compat="equals", join="exact", combine_attrs="override")
-        out.attrs = dict(attrs)
-        return out
-
-
-class _SerialExecutor:
-    """Tasks one after the other in this process (only if scenarios.executors is missing)."""
-
-    def map_unordered(self, fn: Any, tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        for i, task in enumerate(tasks):
-            yield i, fn(task)
-
-    def close(self) -> None:
-        pass
-
-
-def _has_module(name: str) -> bool:
-    return importlib.util.find_spec(name) is not None
-
-
 def _open_store(store: str | os.PathLike[str] | StoreSpec | None, layout: ExperimentLayout,
-                attrs: Mapping[str, Any]) -> _Store:
-    """The store of the blocks (the seam to :func:`scenarios.store.open_store`)."""
+                attrs: Mapping[str, Any]) -> Store:
+    """The store of the blocks (:func:`scenarios.store.open_store`)."""
     spec = store if isinstance(store, StoreSpec) else StoreSpec(store)
-    if _has_module("scenarios.store"):
-        from scenarios import store as store_mod
-
-        opened: _Store = store_mod.open_store(
-            spec.path, kind=spec.kind, resume=spec.resume, attrs=attrs, n_runs=layout.n_runs,
-            block_size=layout.block_size, dim="run")
-        return opened
-    if spec.path is not None or spec.resume:
-        raise ImportError("storing blocks on disk (store=..., --store, --resume) needs "
-                          "scenarios.store, which is not available in this installation")
-    return _MemoryStore()
-
-
-def _resolve_executor(executor: Any, workers: int | None) -> _Executor:
-    """The executor of the block tasks (seam to :func:`scenarios.executors.resolve_executor`)."""
-    if _has_module("scenarios.executors"):
-        from scenarios import executors
-
-        resolved: _Executor = executors.resolve_executor(executor, workers=workers)
-        return resolved
-    if executor is None or executor == "serial":
-        return _SerialExecutor()
-    raise ImportError(f"executor {executor!r} needs scenarios.executors, which is not "
-                      "available in this installation; use executor=None (serial)")
+    return open_store(spec.path, kind=spec.kind, resume=spec.resume, attrs=attrs,
+                      n_runs=layout.n_runs, block_size=layout.block_size, dim="run")
 
 
 # --- the experiment -------------------------------------------------------------------------
@@ -1013,7 +942,7 @@ def run_experiment(
     todo = sorted(set(range(layout.n_blocks)) - opened.completed_blocks())
     tasks = [task(k) for k in todo]
     owned = executor is None or isinstance(executor, str)
-    ex = _resolve_executor(executor, workers)
+    ex = resolve_executor(executor, workers=workers)
     done = layout.n_runs - sum(len(t.run) for t in tasks)
     try:
         with tqdm(total=layout.n_runs, initial=done, unit="run", desc=resolved.name,
