@@ -81,6 +81,7 @@ SECTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     ("params", "war"): (
         "front_rate",
+        "front_noise",
         "attrition",
         "war_end_intercept",
         "war_end_fatigue",

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import ndtri
 
 from scenarios import rules
 from scenarios.parameters import TECH_DOMAINS, Levers, Parameters
@@ -486,12 +487,17 @@ def resolve(
     s.stock = np.maximum(available - fired, 0.0)
     fronts = np.maximum(w.sum(axis=-1), 1.0)
     fire = (fired * qmix / fronts)[..., :, None] * w
-    s.front = rules.front_update(state.front, fire, w, p.front_rate)
+    # the fortunes of war: a normal shock per front and month, antisymmetric (i < j drawn)
+    iu = np.triu_indices(n, 1)
+    shock = np.zeros_like(w)
+    u_front = uniforms(key, t, Stream.FRONT, iu[0] * n + iu[1])
+    shock[..., iu[0], iu[1]] = ndtri(np.clip(u_front, 2.0**-54, 1.0 - 2.0**-54))
+    shock = (shock - np.swapaxes(shock, -1, -2)) * pd.front_noise
+    s.front = rules.front_update(state.front, fire, w, p.front_rate, shock)
     s.war_months = (state.war_months + 1.0) * w
     s.capability = state.capability * (1.0 - pa.attrition * war_any)
 
     # --- wars end: decisively (front at +-1) or by negotiation
-    iu = np.triu_indices(n, 1)
     u_end = np.zeros_like(w)
     u_end[..., iu[0], iu[1]] = uniforms(key, t, Stream.WAR_END, iu[0] * n + iu[1])
     u_end = u_end + np.swapaxes(u_end, -1, -2)

@@ -327,6 +327,11 @@ class Parameters(_Frozen):
         0.01, ge=0, le=1, unit="front units/month",
         source="assumption; the 2023-2024 front moved slowly (attritional war)",
         doc="Front movement per month at a fire ratio of e (log ratio 1).")
+    front_noise: float = param(
+        0.01, ge=0, le=0.1, unit="front units/month (standard deviation)",
+        source="assumption: month-to-month swings of territorial control around their trend "
+        "(ISW control maps 2023-2024) of the order of the trend itself; range 0-0.03",
+        doc="Standard deviation of the monthly random shock to each front.")
     attrition: float = param(
         0.003, ge=0, le=0.1, unit="1/month", source="assumption",
         doc="Monthly capability loss of a state at war.")

@@ -58,6 +58,7 @@ class Stream(IntEnum):
     PACT = 9
     WAR_END = 10
     OFFER = 11
+    FRONT = 12
 
 
 def _mix(z: NDArray[np.uint64]) -> NDArray[np.uint64]:

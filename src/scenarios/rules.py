@@ -708,22 +708,27 @@ def food_update(
     return np.clip(new, 0.0, 1.0)
 
 
-def front_update(front: Array, fire: Array, at_war: Array, rate: Float) -> Array:
+def front_update(
+    front: Array, fire: Array, at_war: Array, rate: Float, shock: Array | float = 0.0
+) -> Array:
     """Front positions of wars in progress, antisymmetric, in [-1, 1].
 
-    ``F_ij' = F_ij + rate * tanh(log((f_i + e) / (f_j + e)))`` for states at war, where
-    ``f`` is the effective fire (million shells per month, quality-weighted) each side puts
-    on this front.
+    ``F_ij' = F_ij + rate * tanh(log((f_i + e) / (f_j + e))) + shock_ij`` for states at war,
+    where ``f`` is the effective fire (million shells per month, quality-weighted) each side
+    puts on this front and ``shock`` an antisymmetric random month-to-month variation (the
+    fortunes of war beyond the artillery balance).
 
     Examples
     --------
     >>> f = np.array([[0.0, 0.3], [0.1, 0.0]]); W = np.array([[0, 1], [1, 0]], float)
     >>> front_update(np.zeros((2, 2)), f, W, 0.1).round(4).tolist()
     [[0.0, 0.08], [-0.08, 0.0]]
+    >>> front_update(np.zeros((2, 2)), f, W, 0.1, np.array([[0, .01], [-.01, 0]])).round(4).tolist()
+    [[0.0, 0.09], [-0.09, 0.0]]
     """
     eps = 1e-3
     ratio = np.log((fire + eps) / (np.swapaxes(fire, -1, -2) + eps))
-    new = front + _bc(rate, np.ndim(front)) * np.tanh(ratio) * at_war
+    new = front + (_bc(rate, np.ndim(front)) * np.tanh(ratio) + shock) * at_war
     return np.clip(new, -1.0, 1.0) * at_war
 
 

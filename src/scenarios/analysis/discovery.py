@@ -265,18 +265,18 @@ def _mean_key(h: F64, t: F64) -> F64:
     return np.round(h / np.maximum(t, 1.0), 12)
 
 
-def _best(mean: F64, n_new: F64, already: Bool, mask: Bool) -> int:
-    """Index of the best candidate: highest mean, then most cases kept, then a dim that is
+def _best(score: F64, n_new: F64, already: Bool, mask: Bool) -> int:
+    """Index of the best candidate: highest score, then most cases kept, then a dim that is
     already restricted, then the first; -1 when no candidate is allowed."""
     idx = np.flatnonzero(mask)
     if idx.size == 0:
         return -1
-    order = np.lexsort((idx, ~already[idx], -n_new[idx], -mean[idx]))
+    order = np.lexsort((idx, ~already[idx], -n_new[idx], -np.round(score[idx], 12)))
     return int(idx[order[0]])
 
 
 def _peel_once(d: _Design, y: Bool, box: _Box, inside: Bool, alpha: float,
-               n_min: float) -> _Box | None:
+               n_min: float, objective: str) -> _Box | None:
     """The best peel of ``box`` (None if no peel raises the mean while keeping ``n_min``)."""
     rows = np.flatnonzero(inside)
     n = rows.size
@@ -326,9 +326,11 @@ def _peel_once(d: _Design, y: Bool, box: _Box, inside: Bool, alpha: float,
     if not spec:
         return None
     mean, n_new = np.concatenate(means), np.concatenate(kept)
-    mask = np.concatenate(ok) & (n_new >= n_min)
-    i = _best(mean, n_new, np.concatenate(already), mask)
-    if i < 0 or mean[i] <= round(h / n, 12):
+    mask = np.concatenate(ok) & (n_new >= n_min) & (mean > round(h / n, 12))
+    # "original": the highest mean; "lenient1": the gain in mean per case removed
+    score = mean if objective == "original" else (mean - h / n) / np.maximum(n - n_new, 1.0)
+    i = _best(score, n_new, np.concatenate(already), mask)
+    if i < 0:
         return None
     side, j, value = spec[i]
     new = box.copy()
@@ -418,6 +420,11 @@ class PRIM:
         Comparison with ``threshold``.
     paste : bool, default True
         Whether to paste the last peeled box.
+    objective : {"original", "lenient1"}, default "original"
+        How peels are ranked: ``"original"`` (Friedman & Fisher 1999) takes the peel with the
+        highest density left; ``"lenient1"`` (Kwakkel & Jaxa-Rozen 2016; the EMA Workbench
+        default) the highest gain in density per case removed, which keeps a categorical or
+        few-valued input, whose peels are large, from winning on a small gain.
 
     Attributes
     ----------
@@ -473,8 +480,10 @@ class PRIM:
         mass_min: float = 0.05,
         threshold_type: ThresholdType = ">=",
         paste: bool = True,
+        objective: Literal["original", "lenient1"] = "original",
     ) -> None:
         self.threshold = threshold
+        self.objective = objective
         self.peel_alpha = peel_alpha
         self.paste_alpha = paste_alpha
         self.mass_min = mass_min
@@ -484,13 +493,17 @@ class PRIM:
     def __repr__(self) -> str:
         return (f"PRIM(threshold={self.threshold!r}, peel_alpha={self.peel_alpha!r}, "
                 f"paste_alpha={self.paste_alpha!r}, mass_min={self.mass_min!r}, "
-                f"threshold_type={self.threshold_type!r}, paste={self.paste!r})")
+                f"threshold_type={self.threshold_type!r}, paste={self.paste!r}, "
+                f"objective={self.objective!r})")
 
     def _check_params(self) -> None:
         for name in ("peel_alpha", "paste_alpha"):
             a = getattr(self, name)
             if not 0.0 < a < 0.5:
                 raise ValueError(f"{name} must be in (0, 0.5), got {a!r}")
+        if self.objective not in ("original", "lenient1"):
+            raise ValueError("objective must be 'original' or 'lenient1', got "
+                             f"{self.objective!r}")
         if not 0.0 <= self.mass_min < 1.0:
             raise ValueError(f"mass_min must be in [0, 1), got {self.mass_min!r}")
 
@@ -531,7 +544,8 @@ class PRIM:
         boxes, phases = [box], ["start"]
         n_min = self.mass_min * self._n_total
         while True:
-            new = _peel_once(d, y, box, box.contains(d), self.peel_alpha, n_min)
+            new = _peel_once(d, y, box, box.contains(d), self.peel_alpha, n_min,
+                             self.objective)
             if new is None:
                 break
             box = new
@@ -606,19 +620,22 @@ class PRIM:
         self.qp_ = self._qp(self._rows, box)
         return self
 
-    def find_boxes(self, n_boxes: int) -> PRIM:
+    def find_boxes(self, n_boxes: int, *, density_min: float = 0.5) -> PRIM:
         """Covering: up to ``n_boxes`` boxes, each found after removing the cases in the
         previous ones (Friedman & Fisher 1999, section 6).
 
         The first box is the one selected now; each further box is the last box of a fresh
         peeling and pasting run on the remaining cases. Coverage and mass stay shares of *all*
         cases (of interest), as in the EMA Workbench, so the coverages add up. The search
-        stops early when no case of interest is left or a run restricts nothing.
+        stops early when no case of interest is left, or a new box restricts nothing or is
+        less dense than ``density_min`` (such a box is not kept).
 
         Parameters
         ----------
         n_boxes : int
             Largest number of boxes.
+        density_min : float, default 0.5
+            Smallest density of a further box (the first box is kept whatever its density).
 
         Returns
         -------
@@ -640,9 +657,10 @@ class PRIM:
                 break
             _, boxes, _ = self._run(rows)
             box = boxes[-1]
-            if not box.restricted(self._design).any():
+            found = self._box_stats(rows, box)
+            if not box.restricted(self._design).any() or found["density"] < density_min:
                 break
-            stats_rows.append(self._box_stats(rows, box))
+            stats_rows.append(found)
             limits.append(box.frame(self._design))
         self.covering_ = pd.DataFrame(stats_rows).rename_axis("box")
         self.covering_boxes_ = limits
@@ -1024,13 +1042,19 @@ def discover(
 # ------------------------------------------------------------------------------- plots
 
 
-def _axes(ax: Axes | None) -> Axes:
+def _axes(ax: Axes | None, size: tuple[float, float] = (6.4, 4.8)) -> Axes:
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
 
-    _, new = plt.subplots()
+    _, new = plt.subplots(figsize=size, layout="constrained")
     return new
+
+
+def _fmt(value: float, span: float) -> str:
+    """A limit with three significant digits of the input's range."""
+    decimals = max(0, 2 - math.floor(math.log10(span))) if span > 0 else 3
+    return f"{value:.{decimals}f}"
 
 
 def _check_prim(prim: Any) -> None:
@@ -1058,7 +1082,8 @@ def plot_tradeoff(prim: PRIM, ax: Axes | None = None) -> Axes:
     _check_prim(prim)
     ax = _axes(ax)
     t = prim.trajectory_
-    for m, (k, part) in enumerate(t.groupby("res_dim", sort=True)):
+    for k, part in t.groupby("res_dim", sort=True):
+        m = int(k)  # the same colour for the same number of inputs in every figure
         ax.scatter(part["coverage"], part["density"], s=28, color=_PALETTE[m % len(_PALETTE)],
                    marker=_MARKERS[m % len(_MARKERS)], edgecolor="white", linewidth=0.5,
                    label=str(k), zorder=3)
@@ -1099,13 +1124,13 @@ def plot_box(prim: PRIM, i: int | None = None, ax: Axes | None = None) -> Axes:
     matplotlib.axes.Axes
     """
     _check_prim(prim)
-    ax = _axes(ax)
     step = prim.selected_ if i is None else i % len(prim.boxes_)
     limits = prim.boxes_[step]
     qp = prim.qp_ if step == prim.selected_ else prim._qp(prim._rows, prim._boxes[step])
     limits_d: dict[Hashable, dict[Hashable, Any]] = limits.to_dict("index")
     init_d: dict[Hashable, dict[Hashable, Any]] = prim.box_init_.to_dict("index")
     dims = [str(n) for n in limits.index[limits["restricted"]]]
+    ax = _axes(ax, (6.4, 1.4 + 0.8 * max(len(dims), 1)))
     blue = _PALETTE[0]
     for r, name in enumerate(dims):
         y = len(dims) - 1 - r
@@ -1116,10 +1141,11 @@ def plot_box(prim: PRIM, i: int | None = None, ax: Axes | None = None) -> Axes:
             span = hi0 - lo0 if hi0 > lo0 else 1.0
             a, b = (row["lower"] - lo0) / span, (row["upper"] - lo0) / span
             ax.plot([a, b], [y, y], color=blue, linewidth=6, solid_capstyle="butt", zorder=2)
-            ax.annotate(f"{row['lower']:.3g}", (a, y), xytext=(0, 7), textcoords="offset points",
-                        ha="center", fontsize=8)
-            ax.annotate(f"{row['upper']:.3g}", (b, y), xytext=(0, 7), textcoords="offset points",
-                        ha="center", fontsize=8)
+            # lower limit below the bar, upper above: they never collide on a short bar
+            ax.annotate(_fmt(row["lower"], span), (a, y), xytext=(0, -9),
+                        textcoords="offset points", ha="center", va="top", fontsize=8)
+            ax.annotate(_fmt(row["upper"], span), (b, y), xytext=(0, 9),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=8)
         else:
             cats: list[Any] = list(init_d[name]["categories"])
             pos = np.linspace(0, 1, len(cats) + 2)[1:-1]
@@ -1127,9 +1153,9 @@ def plot_box(prim: PRIM, i: int | None = None, ax: Axes | None = None) -> Axes:
                 allowed = c in row["categories"]
                 ax.scatter([p], [y], s=60, zorder=3, color=blue if allowed else "white",
                            edgecolor=blue)
-                ax.annotate(str(c), (p, y), xytext=(0, 7), textcoords="offset points",
-                            ha="center", fontsize=8)
-    labels = [f"{n}\n(qp {qp.get(n, np.nan):.2g})" for n in dims]
+                ax.annotate(str(c), (p, y), xytext=(0, 9), textcoords="offset points",
+                            ha="center", va="bottom", fontsize=8)
+    labels = [f"{n}\nqp = {qp.get(n, np.nan):.2g}" for n in dims]
     ax.set_yticks(range(len(dims) - 1, -1, -1), labels)
     ax.set_ylim(-0.7, max(len(dims) - 0.4, 0.6))
     ax.set_xlim(-0.05, 1.05)

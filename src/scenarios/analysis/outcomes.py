@@ -142,7 +142,7 @@ def _classes(ds: xr.Dataset, observed: NDArray[np.str_]) -> list[str]:
     then any other observed class (sorted); otherwise the observed classes, sorted."""
     stored = (str(ds["outcome_code"].attrs.get("outcome_classes", "")).split()
               if "outcome_code" in ds else [])
-    extra = sorted(set(observed.tolist()) - set(stored) - {""})
+    extra = sorted(set(np.unique(observed).tolist()) - set(stored) - {""})
     return [*stored, *extra]
 
 
@@ -232,7 +232,7 @@ def class_probabilities(
     var = var.transpose("experiment", "replication", ...)
     labels = var.values.astype(str)
     ok = _ok_runs(ds)
-    classes = _classes(ds, labels[ok])
+    classes = _classes(ds, labels[ok].ravel())
     # one-hot (experiment, replication[, step], class), failed runs zeroed
     onehot = (labels[..., None] == np.asarray(classes)).astype(np.int64)
     okx = ok.reshape(ok.shape + (1,) * (onehot.ndim - 2))
@@ -246,6 +246,9 @@ def class_probabilities(
     lower, upper = wilson_interval(count, n_b, confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         prob = np.where(n_b > 0, count / np.maximum(n_b, 1), np.nan)
+    # The exact Wilson bounds are 0 at k = 0 and 1 at k = n; the closed form leaves round-off
+    # (2.8e-17 for 0 of 10), so keep the estimate inside its interval.
+    lower, upper = np.fmin(lower, prob), np.fmax(upper, prob)
     dims = ["policy_id", *extra_dims, "outcome_class"]
     coords: dict[str, Any] = {"outcome_class": classes}
     if by == "policy":

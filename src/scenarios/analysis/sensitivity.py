@@ -33,7 +33,14 @@ import pandas as pd
 import xarray as xr
 from numpy.typing import NDArray
 
-from scenarios.analysis.outcomes import _ids, _inputs, _ok_runs, _outcome_values, _rng
+from scenarios.analysis.outcomes import (
+    _ids,
+    _inputs,
+    _ok_runs,
+    _outcome_values,
+    _require_dims,
+    _rng,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -49,6 +56,8 @@ __all__ = [
 ]
 
 _SALIB_HINT: Final = "pip install 'ir-scenarios[salib]'"
+#: Largest number of values one resampling chunk may hold (memory bound, not a result knob).
+_BOOT_CHUNK: Final = 2_000_000
 
 
 def _salib(what: str) -> Any:
@@ -143,6 +152,7 @@ def saltelli_design(
 
 def _resolve_inputs(ds: xr.Dataset, inputs: Sequence[str] | None,
                     roles: Sequence[str]) -> list[str]:
+    _require_dims(ds)
     if inputs is None:
         names = _inputs(ds, roles)
         if not names:
@@ -183,7 +193,11 @@ def _design(ds: xr.Dataset, outcome: str, inputs: list[str], policy: int | None
     with np.errstate(invalid="ignore", divide="ignore"):
         ymean = np.where(n_ok > 0, np.where(ok, y, 0.0).sum(axis=1) / np.maximum(n_ok, 1),
                          np.nan)
-    x = np.column_stack([ds[name].values[rows] for name in inputs])
+    cols = [np.asarray(ds[name].values[rows]) for name in inputs]
+    numeric = all(c.dtype.kind in "biuf" for c in cols)
+    x = np.empty((rows.size, len(cols)), dtype=np.float64 if numeric else object)
+    for j, c in enumerate(cols):
+        x[:, j] = c
     n_failed = int((~_ok_runs(ds)[rows]).sum())
     return x, ymean, n_failed, int(policy)
 
@@ -621,33 +635,40 @@ def feature_scores(
         raise ValueError(f"feature_scores needs successful runs of at least 3 experiments, "
                          f"found {np.unique(exp_idx).size}")
     m_default = max(2, min(10, n_exp // 10)) if n_bins is None else int(n_bins)
-    gen = _rng(rng)
-    # experiment-level bootstrap weights, expanded to runs
-    draws = gen.integers(0, n_exp, size=(n_boot, n_exp))
-    w_exp = np.zeros((n_boot, n_exp))
-    np.add.at(w_exp, (np.arange(n_boot)[:, None], draws), 1.0)
-    w_run = w_exp[:, exp_idx]
-    perm = np.argsort(gen.random((n_boot, y.size)), axis=1)
-    y_perm = y[perm]
-    ones = np.ones((1, y.size))
-    score, lower, upper, null, bins = (np.full(len(names), np.nan) for _ in range(5))
-    alpha = (1 - confidence) / 2
-    for j, name in enumerate(names):
+    onehots = []
+    for name in names:
         labels = _bins(ds[name].values[exp_idx], m_default)
         onehot = np.zeros((y.size, int(labels.max()) + 1))
         onehot[np.arange(y.size), labels] = 1.0
-        bins[j] = onehot.shape[1]
-        score[j] = _eta2(ones, y[None, :], y[None, :] ** 2, onehot)[0]
-        boot = _eta2(w_run, w_run * y, w_run * y**2, onehot)
-        lower[j], upper[j] = np.nanquantile(boot, [alpha, 1 - alpha])
-        null[j] = np.nanquantile(_eta2(np.ones_like(y_perm), y_perm, y_perm**2, onehot),
-                                 confidence)
+        onehots.append(onehot)
+    ones = np.ones((1, y.size))
+    score = np.array([_eta2(ones, y[None, :], y[None, :] ** 2, oh)[0] for oh in onehots])
+    boot = np.empty((n_boot, len(names)))
+    perm_scores = np.empty((n_boot, len(names)))
+    gen = _rng(rng)
+    step = max(1, _BOOT_CHUNK // max(y.size, n_exp))
+    for start in range(0, n_boot, step):
+        rows = slice(start, min(n_boot, start + step))
+        size = rows.stop - rows.start
+        # bootstrap: resample experiments, i.e. weight each run by its experiment's count
+        draws = gen.integers(0, n_exp, size=(size, n_exp))
+        w_exp = np.zeros((size, n_exp))
+        np.add.at(w_exp, (np.arange(size)[:, None], draws), 1.0)
+        w_run = w_exp[:, exp_idx]
+        y_perm = y[np.argsort(gen.random((size, y.size)), axis=1)]
+        for j, oh in enumerate(onehots):
+            boot[rows, j] = _eta2(w_run, w_run * y, w_run * y**2, oh)
+            perm_scores[rows, j] = _eta2(np.ones_like(y_perm), y_perm, y_perm**2, oh)
+    alpha = (1 - confidence) / 2
+    lower, upper = np.nanquantile(boot, [alpha, 1 - alpha], axis=0)
+    null = np.nanquantile(perm_scores, confidence, axis=0)
+    bins = np.array([oh.shape[1] for oh in onehots], dtype=np.int64)
     name_out = outcome[len("outcome_"):] if outcome.startswith("outcome_") else outcome
     return xr.DataArray(
         score, dims=("input",),
         coords={"input": np.asarray(names, dtype=str), "lower": ("input", lower),
                 "upper": ("input", upper), "null": ("input", null),
-                "n_bins": ("input", bins.astype(np.int64))},
+                "n_bins": ("input", bins)},
         name="eta2",
         attrs={"outcome": name_out, "n_runs": int(y.size), "n_failed": int((~ok_runs).sum()),
                "confidence": confidence, "n_boot": int(n_boot),
