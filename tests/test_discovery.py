@@ -8,6 +8,7 @@ of the peeling trajectory are checked with hypothesis. No test runs the model.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -21,8 +22,8 @@ from scenarios.analysis.discovery import CART, PRIM, discover, plot_box, plot_tr
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
-from matplotlib.axes import Axes  # noqa: E402
+import matplotlib.pyplot as plt  # after choosing the backend
+from matplotlib.axes import Axes
 
 #: The known rectangle: x0 > 0.6 and x1 < 0.3 in [0, 1]^5, labels flipped with probability 5 %.
 LO0, HI1, NOISE, N = 0.6, 0.3, 0.05, 2000
@@ -49,10 +50,16 @@ def analytic(noise: float) -> tuple[float, float]:
     return inside / total, 1 - noise
 
 
+def lim(frame: pd.DataFrame, row: Any, col: str) -> Any:
+    """One cell of a DataFrame (typed Any for mypy)."""
+    return frame.to_dict("index")[row][col]
+
+
 def densest_wide_box(prim: PRIM, min_density: float) -> int:
     """The step of the box with the highest coverage among those at least this dense."""
     t = prim.trajectory_
-    return int(t.loc[t["density"] >= min_density, "coverage"].idxmax())
+    wide: Any = t.loc[t["density"] >= min_density, "coverage"].idxmax()
+    return int(wide)
 
 
 # ---------------------------------------------------------------------- the rectangle
@@ -69,14 +76,14 @@ def test_prim_recovers_the_rectangle_without_noise() -> None:
     box = prim.box_
     # the last box is pure and inside the rectangle; its last peel may overshoot by a slab
     assert box.index[box.restricted].tolist() == ["x0", "x1"]
-    assert LO0 <= box.loc["x0", "lower"] <= LO0 + 0.03
-    assert HI1 - 0.03 <= box.loc["x1", "upper"] <= HI1
+    assert LO0 <= lim(box, "x0", "lower") <= LO0 + 0.03
+    assert HI1 - 0.03 <= lim(box, "x1", "upper") <= HI1
     assert prim.stats_["density"] == 1.0
     assert prim.stats_["res_dim"] == 2
     # the widest nearly pure box is the rectangle
     prim.select(densest_wide_box(prim, 0.98))
-    assert prim.box_.loc["x0", "lower"] == pytest.approx(LO0, abs=0.01)
-    assert prim.box_.loc["x1", "upper"] == pytest.approx(HI1, abs=0.01)
+    assert lim(prim.box_, "x0", "lower") == pytest.approx(LO0, abs=0.01)
+    assert lim(prim.box_, "x1", "upper") == pytest.approx(HI1, abs=0.01)
     assert prim.stats_["coverage"] == 1.0
     assert prim.stats_["density"] >= 0.98
 
@@ -87,9 +94,9 @@ def test_prim_recovers_the_rectangle_with_noise(noisy: tuple[np.ndarray, np.ndar
     prim.select(densest_wide_box(prim, 0.9))
     box = prim.box_
     assert box.index[box.restricted].tolist() == ["x0", "x1"]
-    assert box.loc["x0", "lower"] == pytest.approx(LO0, abs=0.025)
-    assert box.loc["x1", "upper"] == pytest.approx(HI1, abs=0.025)
-    assert box.loc["x1", "lower"] == pytest.approx(0.0, abs=0.005)  # the data minimum
+    assert lim(box, "x0", "lower") == pytest.approx(LO0, abs=0.025)
+    assert lim(box, "x1", "upper") == pytest.approx(HI1, abs=0.025)
+    assert lim(box, "x1", "lower") == pytest.approx(0.0, abs=0.005)  # the data minimum
     coverage, density = analytic(NOISE)  # 0.7215, 0.95
     assert prim.stats_["coverage"] == pytest.approx(coverage, abs=0.04)
     assert prim.stats_["density"] == pytest.approx(density, abs=0.05)
@@ -103,8 +110,8 @@ def test_quasi_p_value_is_the_binomial_tail(noisy: tuple[np.ndarray, np.ndarray]
     X, y = noisy
     prim = PRIM().fit(X, y).select(densest_wide_box(PRIM().fit(X, y), 0.9))
     box = prim.box_
-    lo0, hi1 = box.loc["x0", "lower"], box.loc["x1", "upper"]
-    lo1, hi0 = box.loc["x1", "lower"], box.loc["x0", "upper"]
+    lo0, hi1 = lim(box, "x0", "lower"), lim(box, "x1", "upper")
+    lo1, hi0 = lim(box, "x1", "lower"), lim(box, "x0", "upper")
     in0 = (X[:, 0] >= lo0) & (X[:, 0] <= hi0)
     in1 = (X[:, 1] >= lo1) & (X[:, 1] <= hi1)
     t, h = int((in0 & in1).sum()), int(y[in0 & in1].sum())
@@ -124,8 +131,8 @@ def test_cart_recovers_the_rectangle(noisy: tuple[np.ndarray, np.ndarray]) -> No
     (leaf,) = leaves.index[leaves["predicted"]]
     box = tree.leaf_boxes_[leaf]
     assert box.index[box.restricted].tolist() == ["x0", "x1"]
-    assert box.loc["x0", "lower"] == pytest.approx(LO0, abs=0.02)
-    assert box.loc["x1", "upper"] == pytest.approx(HI1, abs=0.02)
+    assert lim(box, "x0", "lower") == pytest.approx(LO0, abs=0.02)
+    assert lim(box, "x1", "upper") == pytest.approx(HI1, abs=0.02)
     coverage, density = analytic(NOISE)
     assert leaves.loc[leaf, "coverage"] == pytest.approx(coverage, abs=0.04)
     assert leaves.loc[leaf, "density"] == pytest.approx(density, abs=0.04)
@@ -165,9 +172,9 @@ def test_peeling_steps_by_hand() -> None:
     assert t["n"].tolist()[:3] == [20, 18, 17]
     assert t["density"].tolist()[:3] == pytest.approx([9 / 20, 9 / 18, 9 / 17])
     assert t["phase"].tolist()[:3] == ["start", "peel", "peel"]
-    assert prim.boxes_[1].loc["x1", "upper"] == 17.0
-    assert prim.boxes_[2].loc["x1", "upper"] == 16.0
-    assert prim.boxes_[2].loc["x0", ["lower", "upper"]].tolist() == [0.0, 19.0]
+    assert lim(prim.boxes_[1], "x1", "upper") == 17.0
+    assert lim(prim.boxes_[2], "x1", "upper") == 16.0
+    assert [lim(prim.boxes_[2], "x0", c) for c in ("lower", "upper")] == [0.0, 19.0]
     assert prim.boxes_[2]["restricted"].tolist() == [False, True]
 
 
@@ -176,8 +183,8 @@ def test_ties_peel_at_least_one_distinct_value() -> None:
     x = np.array([0] * 8 + [1, 2, 3, 4] * 3, dtype=float)
     y = x >= 3
     prim = PRIM(peel_alpha=0.05, mass_min=0.0, paste=False).fit(x[:, None], y)
-    assert prim.boxes_[1].loc["x0", "lower"] == 1.0
-    assert prim.box_.loc["x0", "lower"] == 3.0
+    assert lim(prim.boxes_[1], "x0", "lower") == 1.0
+    assert lim(prim.box_, "x0", "lower") == 3.0
     assert prim.stats_["density"] == 1.0
 
 
@@ -205,18 +212,18 @@ def test_categorical_peeling() -> None:
     prim = PRIM().fit(X, y)
     box = prim.box_
     assert box.index.tolist() == ["bloc", "treaty", "rate"]
-    assert set(box.loc["bloc", "categories"]) == {"east", "south"}
-    assert box.loc["treaty", "categories"] == (False,)
-    assert not box.loc["rate", "restricted"]
-    assert np.isnan(box.loc["bloc", "lower"])
-    assert prim.stats_[["coverage", "density"]].tolist() == [1.0, 1.0]
+    assert set(lim(box, "bloc", "categories")) == {"east", "south"}
+    assert lim(box, "treaty", "categories") == (False,)
+    assert not lim(box, "rate", "restricted")
+    assert np.isnan(lim(box, "bloc", "lower"))
+    assert list(prim.stats_[["coverage", "density"]]) == [1.0, 1.0]
     # one category per peeling step
     steps = prim.trajectory_["n"].diff().dropna()
     assert len(steps) == 3
     tree = CART(max_depth=2).fit(X, y)
     (leaf,) = tree.leaves_.index[tree.leaves_["predicted"]]
     assert tree.leaves_.loc[leaf, "density"] == 1.0
-    assert set(tree.leaf_boxes_[leaf].loc["bloc", "categories"]) == {"east", "south"}
+    assert set(lim(tree.leaf_boxes_[leaf], "bloc", "categories")) == {"east", "south"}
     new = pd.DataFrame({"bloc": ["east", "west"], "treaty": [False, False], "rate": [0.1, 0.2]})
     assert tree.predict(new).tolist() == [True, False]
 
@@ -292,7 +299,7 @@ def test_trajectory_properties(
         assert t["density"].iloc[-1] >= peel["density"].iloc[-1] - 1e-12
     # the box statistics are what the limits say
     box = prim.box_
-    inside = ((X >= box["lower"].to_numpy()) & (X <= box["upper"].to_numpy())).all(axis=1)
+    inside = ((box["lower"].to_numpy() <= X) & (box["upper"].to_numpy() >= X)).all(axis=1)
     assert prim.stats_["n"] == inside.sum()
     assert prim.stats_["n_interest"] == y[inside].sum()
 
@@ -335,8 +342,8 @@ def test_discover_with_a_condition_and_a_class() -> None:
     assert prim.trajectory_.loc[0, "n"] == 80 * 3 - 1  # the failed run is left out
     box = prim.box_
     assert box.index[box.restricted].tolist() == ["threat_rate", "treaty"]
-    assert box.loc["treaty", "categories"] == (False,)
-    assert box.loc["threat_rate", "lower"] == pytest.approx(0.07, abs=0.005)
+    assert lim(box, "treaty", "categories") == (False,)
+    assert lim(box, "threat_rate", "lower") == pytest.approx(0.07, abs=0.005)
     by_class = discover(ds, "outcome_class", condition="nuclear_use")
     pd.testing.assert_frame_equal(by_class.trajectory_, prim.trajectory_)
     tree = discover(ds, "outcome_class", condition="nuclear_use", method="cart",
@@ -351,8 +358,8 @@ def test_discover_broadcasts_inputs_over_replications() -> None:
     ds["outcome_max_rung"][:] = [[6, 3], [3, 3], [6, 6], [3, 6]]
     prim = discover(ds, "outcome_max_rung", condition=lambda v: v >= 6,
                     inputs=["threat_rate"], mass_min=0.0)
-    assert prim.trajectory_.loc[0, ["n", "n_interest"]].tolist() == [8, 4]
-    assert prim.box_init_.loc["threat_rate", "lower"] == ds["threat_rate"].min()
+    assert [lim(prim.trajectory_, 0, c) for c in ("n", "n_interest")] == [8, 4]
+    assert lim(prim.box_init_, "threat_rate", "lower") == ds["threat_rate"].min()
 
 
 def test_discover_default_inputs_without_roles() -> None:
@@ -395,11 +402,11 @@ def test_bad_inputs_give_clear_errors() -> None:
     ds = results()
     with pytest.raises(KeyError, match=r"unknown inputs \['no_such'\]"):
         discover(ds, "outcome_max_rung", condition=lambda v: v >= 6, inputs=["no_such"])
-    with pytest.raises(KeyError, match="unknown outcome 'outcome_nope'.*outcome_max_rung"):
+    with pytest.raises(KeyError, match=r"unknown outcome 'outcome_nope'.*outcome_max_rung"):
         discover(ds, "outcome_nope", condition="x")
     with pytest.raises(ValueError, match="method must be"):
-        discover(ds, "outcome_max_rung", condition=lambda v: v >= 6,
-                 method="forest")  # type: ignore[arg-type]
+        discover(ds, "outcome_max_rung", condition=lambda v: v >= 6,  # type: ignore[call-overload]
+                 method="forest")
     with pytest.raises(ValueError, match="no cases of interest"):
         discover(ds, "outcome_class", condition="multipolar_settlement")
 

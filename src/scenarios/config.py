@@ -878,7 +878,7 @@ def _raise_if(problems: list[Problem]) -> None:
 # --- the experiment section -------------------------------------------------------------------
 
 #: A sampler of the experiment section (see ``docs/experiments.md``).
-Sampler = Literal["lhs", "sobol", "morris", "full_factorial", "monte_carlo"]
+Sampler = Literal["lhs", "sobol", "saltelli", "morris", "full_factorial", "monte_carlo"]
 #: The samplers, in the order of the docs.
 SAMPLERS: Final[tuple[str, ...]] = get_args(Sampler)
 _INPUTS_ALLOWED: Final = "the name of a parameter or a lever (see docs/model.md)"

@@ -241,7 +241,10 @@ def sample_unit(
     sampler
         ``"lhs"`` (:class:`scipy.stats.qmc.LatinHypercube`), ``"sobol"`` (scrambled
         :class:`scipy.stats.qmc.Sobol`; ``n_samples`` should be a power of two, and scipy
-        warns when it is not), ``"monte_carlo"`` (independent uniforms), ``"morris"``
+        warns when it is not), ``"saltelli"`` (Saltelli's cross-design of ``n_samples`` base
+        points, ``n_samples * (2k + 2)`` rows, :func:`SALib.sample.sobol.sample` with second
+        order: the design :func:`scenarios.analysis.sobol_indices` analyses),
+        ``"monte_carlo"`` (independent uniforms), ``"morris"``
         (``n_samples`` trajectories of ``k + 1`` points on a 4-level grid,
         :func:`SALib.sample.morris.sample`) or ``"full_factorial"`` (every combination of
         each parameter's :meth:`~RealParameter.levels`, ``n_samples`` levels per real
@@ -283,11 +286,14 @@ def sample_unit(
         grids = [p.levels(n) for p in parameters]
         return np.array(list(itertools.product(*grids)), dtype=np.float64).reshape(-1, k)
     try:
-        from SALib.sample import morris
+        from SALib.sample import morris, sobol
     except ImportError:
-        raise ImportError("the Morris sampler needs SALib: pip install 'ir-scenarios[salib]'"
-                          ) from None
+        raise ImportError(f"the {sampler} sampler needs SALib: pip install "
+                          "'ir-scenarios[salib]'") from None
     problem = {"num_vars": k, "names": [p.name for p in parameters], "bounds": [[0.0, 1.0]] * k}
+    if sampler == "saltelli":
+        return np.asarray(sobol.sample(problem, n, calc_second_order=True, seed=gen),
+                          dtype=np.float64)
     return np.asarray(morris.sample(problem, n, num_levels=4, seed=gen), dtype=np.float64)
 
 

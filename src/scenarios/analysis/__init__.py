@@ -2,10 +2,15 @@
 
 Nothing here imports Mesa, :mod:`scenarios.model`, :mod:`scenarios.dynamics`,
 :mod:`scenarios.world` or an experiment runner; the modules may import numpy, scipy, pandas,
-xarray, networkx and the pure-array :mod:`scenarios.rules`.
+xarray, networkx (lazily), the pure-array :mod:`scenarios.rules` and :mod:`scenarios.stats`,
+and SALib and matplotlib lazily inside the functions that need them.
 
 - :mod:`scenarios.analysis.alignment`: landscape energy and its minima (Axelrod & Bennett
   1993), structural balance and frustration, bloc detection.
+- :mod:`scenarios.analysis.outcomes`: outcome-class probabilities with Wilson intervals,
+  outcome distributions with bootstrap intervals, regret, satisficing, percentiles.
+- :mod:`scenarios.analysis.discovery`: scenario discovery with PRIM and CART.
+- :mod:`scenarios.analysis.sensitivity`: Sobol' and Morris indices (SALib), feature scores.
 """
 
 from __future__ import annotations
@@ -21,15 +26,47 @@ from scenarios.analysis.alignment import (
     landscape_minima,
     structural_balance,
 )
+from scenarios.analysis.discovery import CART, PRIM, discover, plot_box, plot_tradeoff
+from scenarios.analysis.outcomes import (
+    class_probabilities,
+    outcome_distribution,
+    percentile_performance,
+    plot_class_probabilities,
+    regret,
+    satisficing,
+)
+from scenarios.analysis.sensitivity import (
+    feature_scores,
+    morris_indices,
+    plot_sobol,
+    saltelli_design,
+    sobol_indices,
+)
 
 __all__ = [
+    "CART",
+    "PRIM",
     "BlocDetector",
     "LandscapeResult",
     "canonical_labels",
     "centre_affinity",
+    "class_probabilities",
     "detect_blocs",
+    "discover",
+    "feature_scores",
     "frustration_index",
     "landscape_energy",
     "landscape_minima",
+    "morris_indices",
+    "outcome_distribution",
+    "percentile_performance",
+    "plot_box",
+    "plot_class_probabilities",
+    "plot_sobol",
+    "plot_tradeoff",
+    "regret",
+    "saltelli_design",
+    "satisficing",
+    "sobol_indices",
     "structural_balance",
 ]

@@ -46,7 +46,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -930,6 +930,30 @@ class CART:
 # ---------------------------------------------------------------------------- datasets
 
 
+@overload
+def discover(
+    ds: xr.Dataset,
+    outcome: str,
+    *,
+    condition: Callable[[xr.DataArray], Any] | str,
+    inputs: Sequence[str] | None = ...,
+    method: Literal["prim"] = ...,
+    **kw: Any,
+) -> PRIM: ...
+
+
+@overload
+def discover(
+    ds: xr.Dataset,
+    outcome: str,
+    *,
+    condition: Callable[[xr.DataArray], Any] | str,
+    inputs: Sequence[str] | None = ...,
+    method: Literal["cart"],
+    **kw: Any,
+) -> CART: ...
+
+
 def discover(
     ds: xr.Dataset,
     outcome: str,
@@ -1082,11 +1106,11 @@ def plot_tradeoff(prim: PRIM, ax: Axes | None = None) -> Axes:
     _check_prim(prim)
     ax = _axes(ax)
     t = prim.trajectory_
-    for k, part in t.groupby("res_dim", sort=True):
-        m = int(k)  # the same colour for the same number of inputs in every figure
+    for m in sorted({int(k) for k in t["res_dim"]}):
+        part = t[t["res_dim"] == m]  # the same colour for the same count in every figure
         ax.scatter(part["coverage"], part["density"], s=28, color=_PALETTE[m % len(_PALETTE)],
                    marker=_MARKERS[m % len(_MARKERS)], edgecolor="white", linewidth=0.5,
-                   label=str(k), zorder=3)
+                   label=str(m), zorder=3)
     ax.plot(t["coverage"], t["density"], color="0.75", linewidth=0.8, zorder=2)
     sel = t.loc[prim.selected_]
     ax.scatter([sel["coverage"]], [sel["density"]], s=140, facecolor="none",

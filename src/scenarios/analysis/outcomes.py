@@ -14,7 +14,7 @@ Every function reads an experiment dataset (layout in ``docs/experiments.md``: d
 - :func:`plot_class_probabilities`: class shares by policy with their intervals.
 
 This module may import numpy, scipy, pandas and xarray at module level; matplotlib (and the
-palette of :mod:`scenarios.plot`) and :func:`scenarios.ensemble.wilson_interval` only inside
+palette of :mod:`scenarios.plot`) and :func:`scenarios.stats.wilson_interval` only inside
 the functions that need them. It never imports Mesa or the model.
 """
 
@@ -163,7 +163,7 @@ def class_probabilities(
     .. math:: \frac{\hat p + z^2/2n \pm z \sqrt{\hat p (1 - \hat p)/n + z^2/4n^2}}{1 + z^2/n},
 
     which stays inside [0, 1] and is informative when :math:`k = 0` or :math:`k = n`
-    (computed by :func:`scenarios.ensemble.wilson_interval`). The classes are those of
+    (computed by :func:`scenarios.stats.wilson_interval`). The classes are those of
     ``outcome_code.attrs["outcome_classes"]`` (so a class no run reached is reported with
     probability 0 and its interval), then any other observed class.
 
@@ -214,7 +214,7 @@ def class_probabilities(
     >>> p["offer"].values.tolist()
     [0.0, 0.5]
     """
-    from scenarios.ensemble import wilson_interval  # pure numpy/scipy; loads no model
+    from scenarios.stats import wilson_interval
 
     _check_by(by)
     if not 0 < confidence < 1:
