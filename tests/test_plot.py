@@ -120,3 +120,14 @@ def test_failed_runs_are_left_out(ds: xr.Dataset) -> None:
     broken = ds.assign(status=("replication", np.array(["failed", "ok", "ok"])))
     ax = plot.plot_fan(broken, "max_rung")
     assert "(2 runs)" in ax.get_title()
+
+
+def test_dataset_accessor_calls_the_plot_functions(ds: xr.Dataset, tmp_path: Path) -> None:
+    # importing scenarios.plot (above) registers the accessor
+    ax = ds.scenarios.fan("tech_prk")
+    assert ax.get_ylabel() == plot.plot_fan(ds, "tech_prk").get_ylabel()
+    fig = ds.scenarios.run_panel()
+    assert len(fig.axes) >= 4
+    written = ds.scenarios.write_figures(tmp_path)
+    assert written and all(p.exists() for p in written)
+    plt.close("all")

@@ -38,6 +38,7 @@ __all__ = [
     "FAN_VARIABLES",
     "HIGHLIGHT",
     "OKABE_ITO",
+    "ScenariosAccessor",
     "plot_affinity_matrix",
     "plot_fan",
     "plot_outcome_classes",
@@ -400,3 +401,49 @@ def write_figures(ds: xr.Dataset, out_dir: str | os.PathLike[str]) -> list[Path]
         draw(fig.add_subplot())
         save(fig, name)
     return paths
+
+
+@xr.register_dataset_accessor("scenarios")
+class ScenariosAccessor:
+    """``ds.scenarios.<figure>(...)``: the figures of this module as a dataset accessor.
+
+    Registered on :class:`xarray.Dataset` when :mod:`scenarios.plot` is imported (as xarray's
+    own extension mechanism does). Each method calls the function of the same name with the
+    dataset as first argument and returns what it returns.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import scenarios
+    >>> ds = scenarios.ScenarioModel(rng=1).run(steps=3).to_dataset()
+    >>> ds.scenarios.fan("max_rung").get_ylabel() != ""
+    True
+    """
+
+    def __init__(self, ds: xr.Dataset) -> None:
+        self._ds = ds
+
+    def fan(self, var: str, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """:func:`plot_fan` of a step variable."""
+        return plot_fan(self._ds, var, ax=ax, **kwargs)
+
+    def outcome_classes(self, ax: Axes | None = None) -> Axes:
+        """:func:`plot_outcome_classes`."""
+        return plot_outcome_classes(self._ds, ax=ax)
+
+    def rung_heatmap(self, ax: Axes | None = None) -> Axes:
+        """:func:`plot_rung_heatmap`."""
+        return plot_rung_heatmap(self._ds, ax=ax)
+
+    def affinity_matrix(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """:func:`plot_affinity_matrix`."""
+        return plot_affinity_matrix(self._ds, ax=ax, **kwargs)
+
+    def run_panel(self, replication: int = 0, fig: Figure | None = None) -> Figure:
+        """:func:`plot_run_panel` of one replication."""
+        return plot_run_panel(self._ds, replication=replication, fig=fig)
+
+    def write_figures(self, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """:func:`write_figures`: the standard figure set as PNG files."""
+        return write_figures(self._ds, out_dir)
