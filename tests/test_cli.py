@@ -284,3 +284,19 @@ def test_python_m_scenarios_validate_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "steps = 0" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_plot_writes_the_figures_of_a_results_file(
+    ran: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir, _ = ran
+    assert cli.main(["plot", str(out_dir / "results.nc"), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out.split()
+    assert printed and all(Path(p).exists() and p.endswith(".png") for p in printed)
+    assert (tmp_path / "figures" / "run_panel.png").exists()
+
+
+def test_plot_missing_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["plot", str(tmp_path / "nope.nc")]) == 2
+    err = capsys.readouterr().err
+    assert "no such results file" in err and "Traceback" not in err

@@ -169,8 +169,7 @@ def _experiment_config(cfg: ScenarioConfig, replications: int | None) -> Scenari
 def _cmd_run(args: argparse.Namespace) -> int:
     from scenarios import experiment
     from scenarios.ensemble import write_results
-    from scenarios.experiment import StoreSpec, flat_runs
-    from scenarios.plot import write_figures
+    from scenarios.experiment import StoreSpec
     from scenarios.store import StoreError
 
     cfg = _experiment_config(load_any_config(args.config), args.replications)
@@ -199,12 +198,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         summary = out / "summary.txt"
         summary.write_text(text, encoding="utf-8")
         written.append(summary)
-        flat = flat_runs(ds)
-        if {"affinity", "rung", "alignment", *FIGURE_VARIABLES} <= set(flat.data_vars):
-            written += write_figures(flat, out)
-        else:
-            print("figures skipped: they need steps, actors and dyads recorded "
-                  "(experiment.record)", file=sys.stderr)
+        written += _figures(ds, out)
     except OSError as exc:
         raise _UserError(f"cannot write results to {out}: {exc.strerror or exc}",
                          EXIT_FAILED) from None
@@ -219,6 +213,42 @@ def _cmd_run(args: argparse.Namespace) -> int:
               f"(first: {first}); see the 'error' and 'traceback' variables",
               file=sys.stderr)
     return EXIT_FAILED if n_failed == n_runs else EXIT_OK
+
+
+def _figures(ds: Any, out: Path) -> list[Path]:
+    """The standard figure set of a results dataset, or a note when it lacks the records."""
+    from scenarios.experiment import flat_runs
+    from scenarios.plot import write_figures
+
+    flat = flat_runs(ds) if "experiment" in ds.dims else ds
+    if {"affinity", "rung", "alignment", *FIGURE_VARIABLES} <= set(flat.data_vars):
+        return write_figures(flat, out)
+    print("figures skipped: they need steps, actors and dyads recorded "
+          "(experiment.record)", file=sys.stderr)
+    return []
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from scenarios.ensemble import load_results
+
+    path = Path(args.results)
+    if not path.exists():
+        raise _UserError(f"{path}: no such results file or directory "
+                         "(allowed: a results.nc written by `scenarios run`, or its folder)")
+    try:
+        ds = load_results(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise _UserError(f"{path}: cannot read results: {exc}") from None
+    out = Path(args.out) if args.out is not None else (path if path.is_dir() else path.parent)
+    _writable_dir(out)
+    try:
+        written = _figures(ds, out)
+    except OSError as exc:
+        raise _UserError(f"cannot write figures to {out}: {exc.strerror or exc}",
+                         EXIT_FAILED) from None
+    for p in written:
+        print(p)
+    return EXIT_OK if written else EXIT_FAILED
 
 
 def _executor(args: argparse.Namespace) -> Any:
@@ -439,6 +469,15 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("config", nargs="?", metavar="CONFIG",
                       help="a config file or built-in name")
     info.set_defaults(func=_cmd_info)
+
+    plot = sub.add_parser(
+        "plot", help="write the standard figures of a results file",
+        description="Read results written by `scenarios run` (results.nc, or its folder) and "
+        "write the standard figure set to DIR/figures/*.png.")
+    plot.add_argument("results", metavar="RESULTS", help="a results.nc file or its folder")
+    plot.add_argument("--out", metavar="DIR",
+                      help="output directory (default: the results' folder)")
+    plot.set_defaults(func=_cmd_plot)
 
     schema = sub.add_parser("schema", help="print or write the JSON Schema of a config",
                             description="Print the JSON Schema (draft 2020-12) of a config "
