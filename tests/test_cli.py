@@ -300,3 +300,40 @@ def test_plot_missing_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert cli.main(["plot", str(tmp_path / "nope.nc")]) == 2
     err = capsys.readouterr().err
     assert "no such results file" in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def demo_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Results of a small experiment (the demo's design, 6 months, 6 scenarios)."""
+    data = builtin_config("experiment_demo").to_dict()
+    data["steps"] = 6
+    data["experiment"] = {**data["experiment"], "n_samples": 6, "n_replications": 1}
+    folder = tmp_path_factory.mktemp("demo")
+    cfg_file = folder / "demo.yaml"
+    cfg_file.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = folder / "out"
+    with redirect_stdout(io.StringIO()):
+        assert cli.main(["run", str(cfg_file), "--out", str(out), "--no-progress"]) == 0
+    return out / "results.nc"
+
+
+def test_analyze_prints_tables_and_writes_figures(
+    demo_results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = cli.main(["analyze", str(demo_results), "--discover", "max_rung>=5",
+                       "--sensitivity", "polarization", "--out", str(tmp_path)])
+    assert status == 0
+    out = capsys.readouterr().out
+    assert "Outcome-class probabilities" in out and "Scenario discovery (PRIM)" in out
+    assert "Feature scores" in out and "threat_rate" in out
+    for name in ("class_probabilities", "prim_tradeoff", "prim_box"):
+        assert (tmp_path / "figures" / f"{name}.png").exists()
+
+
+def test_analyze_unknown_outcome_is_a_clear_error(
+    demo_results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = cli.main(["analyze", str(demo_results), "--sensitivity", "polarisation",
+                       "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert status == 2 and "polarisation" in err and "Traceback" not in err

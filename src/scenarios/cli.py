@@ -251,6 +251,99 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return EXIT_OK if written else EXIT_FAILED
 
 
+def _condition(spec: str) -> tuple[str, Any]:
+    """``--discover`` argument: ``OUTCOME<op>VALUE`` (e.g. ``max_rung>=6``) or a class name."""
+    import operator
+    import re
+
+    m = re.fullmatch(r"\s*(\w+)\s*(>=|<=|>|<)\s*([-+0-9.eE]+)\s*", spec)
+    if m is None:
+        return "outcome_class", spec.strip()
+    ops = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
+    name, op, value = m[1], ops[m[2]], float(m[3])
+    return (name if name.startswith("outcome_") else f"outcome_{name}",
+            lambda v: op(v, value))
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from scenarios.analysis import (
+        class_probabilities,
+        discover,
+        feature_scores,
+        plot_box,
+        plot_class_probabilities,
+        plot_sobol,
+        plot_tradeoff,
+        sobol_indices,
+    )
+    from scenarios.ensemble import load_results
+
+    path = Path(args.results)
+    if not path.exists():
+        raise _UserError(f"{path}: no such results file or directory "
+                         "(allowed: a results.nc written by `scenarios run`, or its folder)")
+    try:
+        ds = load_results(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise _UserError(f"{path}: cannot read results: {exc}") from None
+    if "experiment" not in ds.dims:
+        raise _UserError(f"{path}: not an experiment's results (no `experiment` dimension); "
+                         "rerun it with `scenarios run`")
+    out = Path(args.out) if args.out is not None else (path if path.is_dir() else path.parent)
+    figs = out / "figures"
+    _writable_dir(figs)
+    written: list[Path] = []
+
+    def save(draw: Any, name: str) -> None:
+        fig = Figure(figsize=(7.0, 4.5), layout="constrained")
+        draw(fig.add_subplot())
+        target = figs / f"{name}.png"
+        fig.savefig(target, dpi=150)
+        written.append(target)
+
+    try:
+        probs = class_probabilities(ds, by="policy" if args.by == "policy" else None)
+        print("Outcome-class probabilities (Wilson 95% intervals):")
+        print(probs.to_dataframe().to_string(float_format=lambda v: f"{v:.3f}"))
+        save(lambda ax: plot_class_probabilities(probs, ax=ax), "class_probabilities")
+        if args.discover:
+            outcome, condition = _condition(args.discover)
+            prim = discover(ds, outcome, condition=condition)
+            print(f"\nScenario discovery (PRIM) for {args.discover}:")
+            print(prim.trajectory_.to_string(float_format=lambda v: f"{v:.3f}"))
+            print(prim.box_.to_string())
+            save(lambda ax: plot_tradeoff(prim, ax=ax), "prim_tradeoff")
+            save(lambda ax: plot_box(prim, ax=ax), "prim_box")
+        if args.sensitivity:
+            name = args.sensitivity
+            outcome = name if name.startswith("outcome_") else f"outcome_{name}"
+            if ds.attrs.get("sampler") == "saltelli":
+                idx = sobol_indices(ds, outcome, policy=0, rng=0)
+                print(f"\nSobol indices of {outcome} (policy 0):")
+                print(idx[["S1", "S1_conf", "ST", "ST_conf"]].to_dataframe().to_string(
+                    float_format=lambda v: f"{v:.3f}"))
+                save(lambda ax: plot_sobol(idx, ax=ax), "sobol")
+            else:
+                scores = feature_scores(ds, outcome, rng=0)
+                print(f"\nFeature scores (correlation ratio) of {outcome}:")
+                print(scores.to_dataframe(name="score").to_string(
+                    float_format=lambda v: f"{v:.3f}"))
+    except (KeyError, ValueError, ImportError) as exc:
+        raise _UserError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise _UserError(f"cannot write figures to {figs}: {exc.strerror or exc}",
+                         EXIT_FAILED) from None
+    print("\nwritten:")
+    for p in written:
+        print(f"  {p}")
+    return EXIT_OK
+
+
 def _executor(args: argparse.Namespace) -> Any:
     """The executor named on the command line: None (serial), or one we open and close."""
     if args.executor in (None, "serial") and args.scheduler is None:
@@ -478,6 +571,23 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--out", metavar="DIR",
                       help="output directory (default: the results' folder)")
     plot.set_defaults(func=_cmd_plot)
+
+    ana = sub.add_parser(
+        "analyze", help="outcome probabilities, scenario discovery and sensitivity of results",
+        description="Print outcome-class probabilities (by policy), and optionally scenario "
+        "discovery (PRIM) for a condition and the sensitivity of an outcome to the "
+        "uncertainties (Sobol indices for a saltelli design, feature scores otherwise); write "
+        "the figures to DIR/figures.")
+    ana.add_argument("results", metavar="RESULTS", help="a results.nc file or its folder")
+    ana.add_argument("--discover", metavar="CONDITION",
+                     help="an outcome class (nuclear_use) or OUTCOME<op>VALUE (max_rung>=6)")
+    ana.add_argument("--sensitivity", metavar="OUTCOME",
+                     help="a numeric outcome (polarization, tech_prk_missiles, ...)")
+    ana.add_argument("--by", choices=("policy", "all"), default="policy",
+                     help="class probabilities by policy (default) or over all runs")
+    ana.add_argument("--out", metavar="DIR", help="output directory (default: the results' "
+                     "folder)")
+    ana.set_defaults(func=_cmd_analyze)
 
     schema = sub.add_parser("schema", help="print or write the JSON Schema of a config",
                             description="Print the JSON Schema (draft 2020-12) of a config "
