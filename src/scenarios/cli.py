@@ -228,7 +228,8 @@ def _figures(ds: Any, out: Path) -> list[Path]:
     return []
 
 
-def _cmd_plot(args: argparse.Namespace) -> int:
+def _open_results(args: argparse.Namespace) -> tuple[Path, Any, Path]:
+    """The results named by ``args.results``, and the output folder (``--out`` or theirs)."""
     from scenarios.ensemble import load_results
 
     path = Path(args.results)
@@ -240,6 +241,11 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     except (OSError, ValueError, KeyError) as exc:
         raise _UserError(f"{path}: cannot read results: {exc}") from None
     out = Path(args.out) if args.out is not None else (path if path.is_dir() else path.parent)
+    return path, ds, out
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    _, ds, out = _open_results(args)
     _writable_dir(out)
     try:
         written = _figures(ds, out)
@@ -281,20 +287,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         plot_tradeoff,
         sobol_indices,
     )
-    from scenarios.ensemble import load_results
-
-    path = Path(args.results)
-    if not path.exists():
-        raise _UserError(f"{path}: no such results file or directory "
-                         "(allowed: a results.nc written by `scenarios run`, or its folder)")
-    try:
-        ds = load_results(path)
-    except (OSError, ValueError, KeyError) as exc:
-        raise _UserError(f"{path}: cannot read results: {exc}") from None
+    path, ds, out = _open_results(args)
     if "experiment" not in ds.dims:
         raise _UserError(f"{path}: not an experiment's results (no `experiment` dimension); "
                          "rerun it with `scenarios run`")
-    out = Path(args.out) if args.out is not None else (path if path.is_dir() else path.parent)
     figs = out / "figures"
     _writable_dir(figs)
     written: list[Path] = []
