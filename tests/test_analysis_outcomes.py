@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from scenarios.analysis.outcomes import (
     class_probabilities,
+    event_probability,
     outcome_distribution,
     percentile_performance,
     plot_class_probabilities,
@@ -273,3 +274,40 @@ def test_plot_class_probabilities(tmp_path: object) -> None:
     plt.close(fig)
     with pytest.raises(ValueError, match="class_probabilities"):
         plot_class_probabilities(p.drop_vars("lower"))
+
+
+# --- event probabilities ---------------------------------------------------------------------
+
+
+def test_event_probability_counts_wilson_and_failures() -> None:
+    # policy 0: 5 of 10 runs cost >= 1; policy 1: none of 9 (one run failed, one NaN)
+    cost = np.zeros((4, 5))
+    cost[0, :5] = 1.0
+    cost[2] = [0.0, 0.0, 0.0, 0.0, 0.0]
+    cost[3, 4] = np.nan
+    status = np.full(cost.shape, "ok")
+    status[1, 0] = "failed"
+    ds = experiment(cost, 2, status=status)
+    p = event_probability(ds, "cost")
+    assert p["count"].values.tolist() == [5, 0] and p["n"].values.tolist() == [10, 8]
+    assert float(p["probability"].sel(policy_id=0)) == 0.5
+    assert round(float(p["lower"].sel(policy_id=0)), 4) == 0.2366
+    # 0 of 8: probability 0, Wilson upper bound z^2 / (n + z^2)
+    z2 = 1.959963984540054**2
+    assert float(p["probability"].sel(policy_id=1)) == 0.0
+    assert float(p["upper"].sel(policy_id=1)) == pytest.approx(z2 / (8 + z2))
+    assert p.attrs["n_failed"] == 1 and p.attrs["n_missing"] == 1
+    assert p["offer"].values.tolist() == [0.0, 0.5]
+    # a condition, and all runs together
+    q = event_probability(ds, "outcome_cost", lambda v: v < 1, by=None)
+    assert int(q["count"]) == 13 and int(q["n"]) == 18
+    # it is the two-class case of class_probabilities
+    classes = np.where(cost >= 1, "nuclear_use", "containment")
+    c = class_probabilities(experiment(cost, 2, classes=classes))
+    e = event_probability(experiment(cost, 2, classes=classes), "cost", lambda v: v >= 1)
+    np.testing.assert_allclose(c["upper"].sel(outcome_class="nuclear_use").values[:1],
+                               e["upper"].values[:1])
+    with pytest.raises(ValueError, match="one boolean per run"):
+        event_probability(ds, "cost", lambda v: v.values[:, 0] > 0)
+    with pytest.raises(ValueError, match="unknown outcome"):
+        event_probability(ds, "nope")

@@ -20,6 +20,7 @@ import xarray as xr
 from scenarios.analysis.sensitivity import (
     feature_scores,
     morris_indices,
+    plot_feature_scores,
     plot_sobol,
     saltelli_design,
     sobol_indices,
@@ -305,3 +306,26 @@ def test_plot_sobol(ishigami_ds: xr.Dataset, tmp_path: object) -> None:
     plt.close("all")
     with pytest.raises(ValueError, match="sobol_indices"):
         plot_sobol(s.drop_vars("ST_conf"))
+
+
+def test_plot_feature_scores(tmp_path: object) -> None:
+    import matplotlib.pyplot as plt
+
+    g = np.random.default_rng(3)
+    x = g.random((120, 2))
+    ds = xr.Dataset({"a": ("experiment", x[:, 0], {"role": "uncertainty"}),
+                     "b": ("experiment", x[:, 1], {"role": "uncertainty"}),
+                     "outcome_y": (("experiment", "replication"),
+                                   (x[:, 1] + 0.05 * g.standard_normal(120))[:, None])})
+    s = feature_scores(ds, "y", n_boot=100, rng=1)
+    fig, ax0 = plt.subplots(layout="constrained")
+    ax = plot_feature_scores(s, ax=ax0)
+    assert ax is ax0
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "a"]  # largest first
+    assert [p.get_width() for p in ax.patches] == pytest.approx(
+        [float(s.sel(input="b")), float(s.sel(input="a"))])
+    assert "y" in ax.get_title()
+    fig.savefig(f"{tmp_path}/scores.png")
+    plt.close("all")
+    with pytest.raises(ValueError, match="feature_scores"):
+        plot_feature_scores(s.drop_vars("null"))

@@ -29,6 +29,7 @@ from scenarios.analysis.alignment import (
 from scenarios.analysis.discovery import CART, PRIM, discover, plot_box, plot_tradeoff
 from scenarios.analysis.outcomes import (
     class_probabilities,
+    event_probability,
     outcome_distribution,
     percentile_performance,
     plot_class_probabilities,
@@ -38,6 +39,7 @@ from scenarios.analysis.outcomes import (
 from scenarios.analysis.sensitivity import (
     feature_scores,
     morris_indices,
+    plot_feature_scores,
     plot_sobol,
     saltelli_design,
     sobol_indices,
@@ -53,6 +55,7 @@ __all__ = [
     "class_probabilities",
     "detect_blocs",
     "discover",
+    "event_probability",
     "feature_scores",
     "frustration_index",
     "landscape_energy",
@@ -62,6 +65,7 @@ __all__ = [
     "percentile_performance",
     "plot_box",
     "plot_class_probabilities",
+    "plot_feature_scores",
     "plot_sobol",
     "plot_tradeoff",
     "regret",

@@ -8,6 +8,8 @@ Every function reads an experiment dataset (layout in ``docs/experiments.md``: d
 ``"ok"`` are left out and counted (``attrs["n_failed"]``).
 
 - :func:`class_probabilities`: outcome-class probabilities with Wilson score intervals;
+- :func:`event_probability`: the probability of an event (a condition on a numeric outcome,
+  such as ``nuclear_use == 1``) with Wilson score intervals;
 - :func:`outcome_distribution`: quantiles of an outcome with percentile-bootstrap intervals;
 - :func:`regret`, :func:`satisficing`, :func:`percentile_performance`: how robust each policy
   is across the scenarios (minimax regret, domain criterion, a percentile of performance);
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "class_probabilities",
+    "event_probability",
     "outcome_distribution",
     "percentile_performance",
     "plot_class_probabilities",
@@ -266,6 +269,98 @@ def class_probabilities(
         attrs={"confidence": confidence, "n_failed": int((~ok).sum()),
                "method": "Wilson score interval (Wilson 1927)"})
     out = out.transpose("policy_id", "outcome_class", ...)
+    return out if by == "policy" else out.isel(policy_id=0, drop=True)
+
+
+def event_probability(
+    ds: xr.Dataset, outcome: str, condition: Any = None, *,
+    by: Literal["policy"] | None = "policy", confidence: float = 0.95,
+) -> xr.Dataset:
+    r"""Probability of an event, a condition on a numeric outcome, with Wilson intervals.
+
+    The event holds in a run when ``condition(ds[outcome])`` is true (by default: the outcome
+    is non-zero, which suits 0/1 outcomes such as ``nuclear_use``, ``war_widened`` or
+    ``offer_accepted``). Its probability is :math:`\hat p = k / n` over the successful runs
+    of each policy (or of all runs), with the Wilson (1927) score interval of
+    :func:`class_probabilities`. A successful run whose outcome is NaN is left out and
+    counted in ``attrs["n_missing"]``. It is the two-class case of
+    :func:`class_probabilities` for outcomes that are not the outcome class.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        An experiment dataset.
+    outcome : str
+        A numeric outcome, with or without the ``outcome_`` prefix.
+    condition : callable, optional
+        Maps the outcome's DataArray on ``(experiment, replication)`` to booleans of the
+        same shape; None: ``outcome != 0``.
+    by : {"policy", None}
+        Per ``policy_id`` (lever values and ``policy_label`` as coordinates) or all runs.
+    confidence : float
+        Coverage of the intervals, in (0, 1).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``probability``, ``lower``, ``upper``, ``count`` and ``n`` on [``policy_id``];
+        attrs ``outcome``, ``confidence``, ``n_failed``, ``n_missing``, ``method``.
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+    inference. *Journal of the American Statistical Association*, 22(158), 209–212.
+    https://doi.org/10.1080/01621459.1927.10502953
+
+    Examples
+    --------
+    >>> ds = xr.Dataset({"outcome_nuclear_use": (("experiment", "replication"),
+    ...                                          [[0.0, 1.0], [0.0, 0.0], [0.0, 0.0]]),
+    ...                  "policy_id": ("experiment", [0, 1, 0])})
+    >>> p = event_probability(ds, "nuclear_use")
+    >>> p["count"].values.tolist(), p["n"].values.tolist()
+    ([1, 0], [4, 2])
+    >>> round(float(p["upper"].sel(policy_id=1)), 4)  # 0 of 2: the Wilson upper bound
+    0.6576
+    >>> float(event_probability(ds, "nuclear_use", lambda v: v < 1, by=None)["probability"])
+    0.8333333333333334
+    """
+    from scenarios.stats import wilson_interval
+
+    _check_by(by)
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), not {confidence!r}")
+    y = _outcome_values(ds, outcome)
+    name = outcome[len("outcome_"):] if outcome.startswith("outcome_") else outcome
+    var = ds[f"outcome_{name}"].transpose("experiment", "replication")
+    hit = (var != 0) if condition is None else condition(var)
+    hit = np.asarray(getattr(hit, "values", hit), dtype=bool)
+    if hit.shape != y.shape:
+        raise ValueError(f"condition must return one boolean per run, shape {y.shape}, "
+                         f"not {hit.shape}")
+    ok = _ok_runs(ds)
+    use = ok & np.isfinite(y)
+    groups = _ids(ds, "policy_id") if by == "policy" else np.zeros(ds.sizes["experiment"], int)
+    uniq = np.unique(groups)
+    n = np.array([int(use[groups == g].sum()) for g in uniq])
+    count = np.array([int((hit & use)[groups == g].sum()) for g in uniq])
+    lower, upper = wilson_interval(count, n, confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prob = np.where(n > 0, count / np.maximum(n, 1), np.nan)
+    lower, upper = np.fmin(lower, prob), np.fmax(upper, prob)
+    coords = _group_coords(ds, "policy_id", "lever") if by == "policy" else {"policy_id": uniq}
+    dims = ("policy_id",)
+    out = xr.Dataset(
+        {"probability": (dims, prob, {"description": f"share of successful runs with the "
+                                                     f"event on {name}"}),
+         "lower": (dims, lower, {"description": f"Wilson {confidence:g} lower bound"}),
+         "upper": (dims, upper, {"description": f"Wilson {confidence:g} upper bound"}),
+         "count": (dims, count, {"description": "successful runs with the event"}),
+         "n": (dims, n, {"description": "successful runs with a value"})},
+        coords=coords,
+        attrs={"outcome": name, "confidence": confidence, "n_failed": int((~ok).sum()),
+               "n_missing": int((ok & ~np.isfinite(y)).sum()),
+               "method": "Wilson score interval (Wilson 1927)"})
     return out if by == "policy" else out.isel(policy_id=0, drop=True)
 
 

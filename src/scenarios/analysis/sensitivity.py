@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "feature_scores",
     "morris_indices",
+    "plot_feature_scores",
     "plot_sobol",
     "saltelli_design",
     "sobol_indices",
@@ -737,4 +738,66 @@ def plot_sobol(indices: xr.Dataset, ax: Axes | None = None) -> Axes:
                 max(1.0, float(np.nanmax(indices["ST"] + indices["ST_conf"])) + 0.05))
     ax.legend(frameon=False)
     ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+def plot_feature_scores(scores: xr.DataArray, ax: Axes | None = None) -> Axes:
+    r"""Horizontal bars of :func:`feature_scores`, largest first, with their intervals and null.
+
+    Each input's bar is its :math:`\eta^2`, the whisker its bootstrap interval, and the black
+    tick the permutation ``null`` level: an input whose interval reaches below its tick is
+    not distinguishable from noise.
+
+    Parameters
+    ----------
+    scores : xarray.DataArray
+        The result of :func:`feature_scores`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure's axes when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> s = xr.DataArray([0.1, 0.6], dims="input", coords={
+    ...     "input": ["a", "b"], "lower": ("input", [0.05, 0.5]),
+    ...     "upper": ("input", [0.2, 0.7]), "null": ("input", [0.08, 0.08])})
+    >>> ax = plot_feature_scores(s)
+    >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_xlabel()
+    (['b', 'a'], 'feature score $\\eta^2$ (share of variance explained)')
+    """
+    from scenarios.plot import OKABE_ITO
+
+    for c in ("lower", "upper", "null"):
+        if c not in scores.coords:
+            raise ValueError(f"expected the result of feature_scores (no {c!r} coordinate)")
+    if scores.dims != ("input",):
+        raise ValueError(f"scores must be on the input dim alone, not {scores.dims}")
+    order = np.argsort(-np.nan_to_num(scores.values, nan=-1.0), kind="stable")
+    s = scores.isel(input=order)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6.5, 0.8 + 0.3 * s.sizes["input"]),
+                             layout="constrained")
+    y = np.arange(s.sizes["input"])
+    val = s.values
+    err = np.stack([val - s["lower"].values, s["upper"].values - val]).clip(min=0)
+    ax.barh(y, val, color=OKABE_ITO["blue"], height=0.7, xerr=err, capsize=2,
+            error_kw={"elinewidth": 0.9, "ecolor": "black"},
+            label="$\\eta^2$ with bootstrap interval")
+    ax.scatter(s["null"].values, y, marker="|", s=160, color=OKABE_ITO["vermillion"],
+               linewidths=2, zorder=3, label="permutation null")
+    ax.set_yticks(y, [str(x) for x in s["input"].values])
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(0.05, float(np.nanmax(s["upper"].values)) * 1.1))
+    ax.set_xlabel("feature score $\\eta^2$ (share of variance explained)")
+    outcome = scores.attrs.get("outcome")
+    ax.set_title("Feature scores" + (f" of {outcome}" if outcome else ""))
+    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
     return ax
