@@ -3,7 +3,7 @@
 Nothing here imports Mesa, :mod:`scenarios.model`, :mod:`scenarios.dynamics`,
 :mod:`scenarios.world` or an experiment runner; the modules may import numpy, scipy, pandas,
 xarray, networkx (lazily), the pure-array :mod:`scenarios.rules` and :mod:`scenarios.stats`,
-and SALib and matplotlib lazily inside the functions that need them.
+and SALib, matplotlib and EMA Workbench lazily inside the functions that need them.
 
 - :mod:`scenarios.analysis.alignment`: landscape energy and its minima (Axelrod & Bennett
   1993), structural balance and frustration, bloc detection.
@@ -11,6 +11,8 @@ and SALib and matplotlib lazily inside the functions that need them.
   outcome distributions with bootstrap intervals, regret, satisficing, percentiles.
 - :mod:`scenarios.analysis.discovery`: scenario discovery with PRIM and CART.
 - :mod:`scenarios.analysis.sensitivity`: Sobol' and Morris indices (SALib), feature scores.
+- :mod:`scenarios.analysis.ema`: exchange with EMA Workbench: a results dataset as its
+  ``(experiments, outcomes)`` pair and its saved archive, and back.
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ from scenarios.analysis.alignment import (
     structural_balance,
 )
 from scenarios.analysis.discovery import CART, PRIM, discover, plot_box, plot_tradeoff
+from scenarios.analysis.ema import (
+    ema_outcomes,
+    from_ema,
+    load_ema_archive,
+    read_ema_pair,
+    save_ema_archive,
+    to_ema,
+)
 from scenarios.analysis.outcomes import (
     class_probabilities,
     event_probability,
@@ -55,11 +65,14 @@ __all__ = [
     "class_probabilities",
     "detect_blocs",
     "discover",
+    "ema_outcomes",
     "event_probability",
     "feature_scores",
+    "from_ema",
     "frustration_index",
     "landscape_energy",
     "landscape_minima",
+    "load_ema_archive",
     "morris_indices",
     "outcome_distribution",
     "percentile_performance",
@@ -68,9 +81,12 @@ __all__ = [
     "plot_feature_scores",
     "plot_sobol",
     "plot_tradeoff",
+    "read_ema_pair",
     "regret",
     "saltelli_design",
     "satisficing",
+    "save_ema_archive",
     "sobol_indices",
     "structural_balance",
+    "to_ema",
 ]
