@@ -20,7 +20,8 @@ import scenarios
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "scenarios": ("mesa", "pandas", "numpy"),  # public names load lazily (PEP 562)
     "scenarios.rules": ("mesa", "pandas", "pydantic", "xarray"),
-    "scenarios.random": ("mesa", "scipy", "pandas", "pydantic", "xarray"),
+    # (numba, which compiles the random numbers' kernel, loads scipy itself when present)
+    "scenarios.random": ("mesa", "pandas", "pydantic", "xarray"),
     "scenarios.parameters": ("mesa", "numpy", "pandas"),
     "scenarios.config": ("mesa",),
     "scenarios.world": ("mesa",),

@@ -7,10 +7,10 @@ Following the idea of Random123 (Salmon et al. 2011), every uniform is computed 
 its coordinates: the run's 128-bit key, the step, a stream id (one per decision) and an integer
 index (e.g. ``sender * N + target``). The hash is SplitMix64's output function (Steele, Lea &
 Flood 2014) applied to a per-(key, step, stream) base plus the index times the golden gamma,
-which is exactly the SplitMix64 sequence seeded at that base; it is vectorised in numpy
-``uint64`` arithmetic, so a whole block is drawn in a few array passes.
+which is exactly the SplitMix64 sequence seeded at that base. One compiled loop (numba)
+computes a whole block's numbers, in exact 64-bit integer arithmetic, in a single pass.
 
-This module may import numpy only.
+This module may import numpy and numba only.
 
 References
 ----------
@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -36,11 +37,8 @@ __all__ = ["SeedLike", "Stream", "run_key", "stream_uniforms", "uniforms"]
 SeedLike = int | np.integer[Any] | np.random.SeedSequence | np.random.Generator | None
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
 _STEP_MUL = np.uint64(0xD1B54A32D192ED03)
 _STREAM_MUL = np.uint64(0xAEF17502108EF2D9)
-_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 _TO_UNIT = 2.0**-53
 
 
@@ -61,16 +59,28 @@ class Stream(IntEnum):
     FRONT = 12
 
 
-def _mix(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """SplitMix64 output function (a bijection on 64-bit integers), in place on ``z``."""
-    tmp = np.empty_like(z)
-    with np.errstate(over="ignore"):
-        z ^= np.right_shift(z, _S30, out=tmp)
-        z *= _M1
-        z ^= np.right_shift(z, _S27, out=tmp)
-        z *= _M2
-        z ^= np.right_shift(z, _S31, out=tmp)
-    return z
+@numba.njit(cache=True, inline="always")
+def _mix(z: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+    """SplitMix64 output function (a bijection on 64-bit integers)."""
+    z = z ^ (z >> np.uint64(30))
+    z = z * np.uint64(0xBF58476D1CE4E5B9)
+    z = z ^ (z >> np.uint64(27))
+    z = z * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@numba.njit(cache=True)
+def _fill(
+    k0: NDArray[np.uint64], k1: NDArray[np.uint64], salt: NDArray[np.uint64],
+    gamma: NDArray[np.uint64], out: NDArray[np.float64],
+) -> None:  # pragma: no cover - compiled
+    """``out[b, s, i]`` = the uniform of run ``b``, stream ``s``, counter ``i``: the top 53
+    bits of ``mix(base_bs + gamma_i)``, ``base_bs = mix(k0_b ^ mix(k1_b + salt_s))``."""
+    for b in range(out.shape[0]):
+        for s in range(out.shape[1]):
+            base = _mix(k0[b] ^ _mix(k1[b] + salt[s]))
+            for i in range(out.shape[2]):
+                out[b, s, i] = (_mix(base + gamma[i]) >> np.uint64(11)) * _TO_UNIT
 
 
 def run_key(rng: SeedLike) -> NDArray[np.uint64]:
@@ -151,15 +161,11 @@ def stream_uniforms(
     k = np.asarray(key, dtype=np.uint64)
     idx = np.asarray(index, dtype=np.uint64)
     batch = k.shape[:-1]
-    n_streams = len(streams)
     with np.errstate(over="ignore"):
         salt = np.uint64(step) * _STEP_MUL + np.asarray(streams, dtype=np.uint64) * _STREAM_MUL
-        k0 = k[..., 0].reshape((*batch, 1))
-        k1 = k[..., 1].reshape((*batch, 1))
-        base = _mix(k0 ^ _mix(k1 + salt))  # batch + (S,)
         gamma = ((idx + np.uint64(1)) * _GOLDEN).reshape(-1)
-        z = _mix(np.add(base[..., None], gamma,
-                        out=np.empty((*batch, n_streams, gamma.size), dtype=np.uint64)))
-        z >>= np.uint64(11)
-        out = np.multiply(z, _TO_UNIT, out=z.view(np.float64))  # in place: exact
-    return out.reshape((*batch, n_streams, *idx.shape))
+    flat = k.reshape(-1, 2)
+    out = np.empty((flat.shape[0], len(streams), gamma.size))
+    _fill(np.ascontiguousarray(flat[:, 0]), np.ascontiguousarray(flat[:, 1]),
+          np.atleast_1d(salt), gamma, out)
+    return out.reshape((*batch, len(streams), *idx.shape))

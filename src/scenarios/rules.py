@@ -10,13 +10,20 @@ leading batch shape followed by the actor axes (see :func:`scenarios.dynamics.pa
 Equations, the report driver each rule encodes and the published model it follows are in
 ``docs/model.md``; the section names below match it.
 
-This module may import numpy and scipy only.
+The hottest elementwise rules evaluate their whole formula in one compiled pass (a numba
+``vectorize`` ufunc, which broadcasts over any batch shape like the numpy expression it
+replaces): the formula lives in the kernel, written once, with the same operations in the
+same order as the numpy expression in its docstring, so the numbers are the same.
+
+This module may import numpy, scipy and numba only.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import expit
@@ -87,6 +94,15 @@ def sigmoid(z: Any) -> Any:
     0.5
     """
     return expit(z)
+
+
+@numba.njit(cache=True, inline="always")
+def _sig(z: float) -> float:  # pragma: no cover - compiled
+    """``sigmoid`` inside a kernel: the same bits as scipy's ``expit`` (``1 / (1 + exp(-z))``
+    with the C library's ``exp``); 0 where ``exp(-z)`` overflows, as there."""
+    if z < -710.0:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 class ParamView:
@@ -374,12 +390,15 @@ def willingness(
     0.5
     """
     p = ParamView(p, affinity)
-    return sigmoid(
-        _bc(intercept, np.ndim(affinity))
-        + p.support_affinity * affinity
-        + p.support_need * need
-        + p.support_reciprocity * reciprocity
-    )
+    return _willingness(_bc(intercept, np.ndim(affinity)), p.support_affinity, affinity,
+                        p.support_need, need, p.support_reciprocity, reciprocity)
+
+
+@numba.vectorize(["f8(f8, f8, f8, f8, f8, f8, f8)"], cache=True)
+def _willingness(
+    b0: float, ba: float, a: float, bn: float, n: float, br: float, r: float
+) -> float:  # pragma: no cover - compiled
+    return _sig(b0 + ba * a + bn * n + br * r)
 
 
 def arms_allocation(
@@ -460,16 +479,22 @@ def escalation_pressure(
     - bD deter_ij - bO offer_ij``.
     """
     p = ParamView(p, hostility_)
-    return (
-        p.escalation_intercept
-        + p.escalation_hostility * hostility_
-        + p.escalation_war * at_war
-        + p.escalation_pact * trigger
-        + p.escalation_reciprocity * np.maximum(rung_t - rung, 0)
-        + p.escalation_capability * dcap
-        - p.escalation_deterrence * deter
-        - p.escalation_offer * offer
+    return _escalation_pressure(
+        p.escalation_intercept, p.escalation_hostility, hostility_, p.escalation_war, at_war,
+        p.escalation_pact, trigger, p.escalation_reciprocity, rung_t, rung,
+        p.escalation_capability, dcap, p.escalation_deterrence, deter, p.escalation_offer, offer,
     )
+
+
+@numba.vectorize(["f8(f8, f8, f8, f8, f8, f8, f8, f8, i1, i1, f8, f8, f8, f8, f8, f8)"],
+                 cache=True)
+def _escalation_pressure(
+    b0: float, bh: float, h: float, bw: float, w: float, bp: float, trig: float, br: float,
+    rung_t: int, rung: int, bc: float, dcap: float, bd: float, deter: float, bo: float,
+    offer: float,
+) -> float:  # pragma: no cover - compiled
+    return (b0 + bh * h + bw * w + bp * trig + br * float(max(rung_t - rung, 0))
+            + bc * dcap - bd * deter - bo * offer)
 
 
 def escalation_move(
@@ -501,17 +526,24 @@ def escalation_move(
     [5, 5, 1]
     """
     p = ParamView(p, pressure)
-    taboo = (rung == WAR_RUNG) & (rung_t < NUCLEAR_RUNG)
-    brink = (rung == WAR_RUNG - 1) & (at_war <= 0)
-    restraint = p.nuclear_threshold * taboo + p.war_threshold * brink
-    p_up = p.escalation_up_rate * sigmoid(pressure - restraint)
-    p_down = p.escalation_down_rate * sigmoid(-pressure)
-    up = u < p_up
-    down = u > 1.0 - p_down
-    new = rung + up.astype(np.int8) - (down & ~up).astype(np.int8)
-    top = np.where(nuclear > 0, len(RUNGS) - 1, WAR_RUNG)
-    floor = np.where(at_war > 0, WAR_RUNG, 0)
-    return np.clip(new, floor, top).astype(np.int8)
+    return _escalation_move(rung, rung_t, pressure, nuclear, at_war, u, p.nuclear_threshold,
+                            p.war_threshold, p.escalation_up_rate, p.escalation_down_rate)
+
+
+@numba.vectorize(["i1(i1, i1, f8, f8, f8, f8, f8, f8, f8, f8)"], cache=True)
+def _escalation_move(
+    rung: int, rung_t: int, pressure: float, nuclear: float, at_war: float, u: float,
+    nuclear_threshold: float, war_threshold: float, up_rate: float, down_rate: float,
+) -> int:  # pragma: no cover - compiled
+    taboo = 1.0 if (rung == WAR_RUNG and rung_t < NUCLEAR_RUNG) else 0.0
+    brink = 1.0 if (rung == WAR_RUNG - 1 and at_war <= 0) else 0.0
+    restraint = nuclear_threshold * taboo + war_threshold * brink
+    up = u < up_rate * _sig(pressure - restraint)
+    down = u > 1.0 - down_rate * _sig(-pressure)
+    new = rung + (1 if up else (-1 if down else 0))
+    top = len(RUNGS) - 1 if nuclear > 0 else WAR_RUNG
+    floor = WAR_RUNG if at_war > 0 else 0
+    return min(max(new, floor), top)
 
 
 def vote_probabilities(
