@@ -329,3 +329,12 @@ def test_plot_feature_scores(tmp_path: object) -> None:
     plt.close("all")
     with pytest.raises(ValueError, match="feature_scores"):
         plot_feature_scores(s.drop_vars("null"))
+    # a constant outcome gives NaN scores: drawn empty, without a warning
+    nan = s.copy(data=np.full(2, np.nan)).assign_coords(
+        lower=("input", [np.nan] * 2), upper=("input", [np.nan] * 2))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert plot_feature_scores(nan).get_xlim() == (0.0, 0.05)
+    plt.close("all")

@@ -794,7 +794,8 @@ def plot_feature_scores(scores: xr.DataArray, ax: Axes | None = None) -> Axes:
                linewidths=2, zorder=3, label="permutation null")
     ax.set_yticks(y, [str(x) for x in s["input"].values])
     ax.invert_yaxis()
-    ax.set_xlim(0, max(0.05, float(np.nanmax(s["upper"].values)) * 1.1))
+    upper = s["upper"].values[np.isfinite(s["upper"].values)]
+    ax.set_xlim(0, max(0.05, float(upper.max(initial=0.0)) * 1.1))  # NaN: a constant outcome
     ax.set_xlabel("feature score $\\eta^2$ (share of variance explained)")
     outcome = scores.attrs.get("outcome")
     ax.set_title("Feature scores" + (f" of {outcome}" if outcome else ""))
