@@ -22,6 +22,7 @@ from scenarios.plot import OKABE_ITO, plot_fan
 EVENTS = {
     "Russia loses ground\npast the pact trigger": ("lost_ground", None),
     "DPRK at war\n(rung 5+)": ("prk_rung", lambda v: v >= 5),
+    "China at war\n(rung 5+)": ("chn_rung", lambda v: v >= 5),
     "a new war starts\n(war widened)": ("war_widened", None),
     "a Western state at\nmilitary signalling (3+)": ("west_rung", lambda v: v >= 3),
     "a Western state\nat war (5+)": ("west_rung", lambda v: v >= 5),
@@ -38,6 +39,7 @@ def main(argv=None):
     # any Western state reached, and whether the front fell below the pact's trigger
     rung = ds["actor_max_rung"].max("step")
     ds["outcome_prk_rung"] = rung.sel(actor="PRK").transpose(*runs)
+    ds["outcome_chn_rung"] = rung.sel(actor="CHN").transpose(*runs)
     ds["outcome_west_rung"] = rung.sel(actor=list(WEST)).max("actor").transpose(*runs)
     lowest = ds["front_rus_ukr"].min("step")
     ds["outcome_lost_ground"] = (lowest < -ds["pact_losing_front"]).astype(float).transpose(*runs)
@@ -54,6 +56,7 @@ def main(argv=None):
     print("\nOnly in the runs where Russia lost ground past the trigger:")
     for label in (
         "DPRK at war\n(rung 5+)",
+        "China at war\n(rung 5+)",
         "a new war starts\n(war widened)",
         "a Western state at\nmilitary signalling (3+)",
         "nuclear use",
@@ -74,7 +77,7 @@ def main(argv=None):
             f"\n  {'':24s} off {interval(cls.sel(outcome_class=c).isel(policy_id=on[False]))}"
         )
 
-    fig, ax = plt.subplots(figsize=(12, 4.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(13, 4.6), layout="constrained")
     x = np.arange(len(EVENTS))
     for k, (state, colour, hatch) in enumerate(
         ((True, "vermillion", ""), (False, "sky_blue", "//"))
