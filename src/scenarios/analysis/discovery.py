@@ -69,7 +69,6 @@ _COMPARE: dict[str, Callable[[F64, float], Bool]] = {
 }
 #: Colour-blind-safe qualitative palette (Okabe & Ito 2008), yellow left out (too pale on white).
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 #: Variables on ``experiment`` that identify a design point rather than being an input.
 _ID_VARIABLES = frozenset({"scenario_id", "policy_id"})
 #: Means closer than this are ties (a sum over a few cases divided by a count is not exact).
@@ -1089,8 +1088,9 @@ def _check_prim(prim: Any) -> None:
 def plot_tradeoff(prim: PRIM, ax: Axes | None = None) -> Axes:
     """Coverage against density along the peeling trajectory.
 
-    Each box is a point coloured (and shaped) by its number of restricted inputs, in a
-    colour-blind-safe palette; the selected box is ringed and labelled with its step.
+    Each box is a point coloured by its number of restricted inputs on a sequential,
+    colour-blind-safe scale (viridis, with a colour bar, as EMA Workbench draws it); the
+    selected box is ringed and labelled with its step.
 
     Parameters
     ----------
@@ -1103,14 +1103,19 @@ def plot_tradeoff(prim: PRIM, ax: Axes | None = None) -> Axes:
     -------
     matplotlib.axes.Axes
     """
+    from matplotlib.colors import BoundaryNorm
+
     _check_prim(prim)
     ax = _axes(ax)
     t = prim.trajectory_
-    for m in sorted({int(k) for k in t["res_dim"]}):
-        part = t[t["res_dim"] == m]  # the same colour for the same count in every figure
-        ax.scatter(part["coverage"], part["density"], s=28, color=_PALETTE[m % len(_PALETTE)],
-                   marker=_MARKERS[m % len(_MARKERS)], edgecolor="white", linewidth=0.5,
-                   label=str(m), zorder=3)
+    dims = t["res_dim"].to_numpy(dtype=int)
+    top = max(int(dims.max()), 1)
+    norm = BoundaryNorm(np.arange(-0.5, top + 1.5), 256)
+    points = ax.scatter(t["coverage"], t["density"], c=dims, cmap="viridis", norm=norm, s=28,
+                        edgecolor="white", linewidth=0.5, zorder=3)
+    bar = ax.figure.colorbar(points, ax=ax, pad=0.02, fraction=0.05)
+    bar.set_label("restricted inputs")
+    bar.set_ticks(np.arange(0, top + 1, max(1, (top + 1) // 8)))
     ax.plot(t["coverage"], t["density"], color="0.75", linewidth=0.8, zorder=2)
     sel = t.loc[prim.selected_]
     ax.scatter([sel["coverage"]], [sel["density"]], s=140, facecolor="none",
@@ -1122,7 +1127,6 @@ def plot_tradeoff(prim: PRIM, ax: Axes | None = None) -> Axes:
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.05)
     ax.grid(True, color="0.9", linewidth=0.6)
-    ax.legend(title="restricted inputs", fontsize=8, title_fontsize=8, loc="lower left")
     ax.set_title("PRIM peeling trajectory")
     return ax
 
