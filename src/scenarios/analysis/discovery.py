@@ -1115,7 +1115,7 @@ def plot_tradeoff(prim: PRIM, ax: Axes | None = None) -> Axes:
                         edgecolor="white", linewidth=0.5, zorder=3)
     bar = ax.figure.colorbar(points, ax=ax, pad=0.02, fraction=0.05)
     bar.set_label("restricted inputs")
-    bar.set_ticks(np.arange(0, top + 1, max(1, (top + 1) // 8)))
+    bar.set_ticks(list(range(0, top + 1, max(1, (top + 1) // 8))))
     ax.plot(t["coverage"], t["density"], color="0.75", linewidth=0.8, zorder=2)
     sel = t.loc[prim.selected_]
     ax.scatter([sel["coverage"]], [sel["density"]], s=140, facecolor="none",
