@@ -8,6 +8,8 @@ This module may import numpy and scipy only.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
@@ -82,7 +84,9 @@ def run_quantiles(values: ArrayLike, q: ArrayLike, axis: int = 0) -> NDArray[np.
     probs = np.asarray(q, dtype=np.float64)
     finite = arr[np.isfinite(arr)]
     whole = finite.size > 0 and bool(np.array_equal(finite, np.round(finite)))
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # a step no run reached (a model stopped early, all runs failed) is NaN, not a warning
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
         if whole:
             out = np.nanquantile(arr, probs, axis=axis, method="inverted_cdf")
         else:
