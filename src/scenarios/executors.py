@@ -503,9 +503,18 @@ def resolve_executor(
         n = _check_workers(workers)
         distributed = _import_distributed()
         guard = _StartMethodGuard()
-        cluster = distributed.LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
-        )
+        import dask
+
+        # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which makes glibc
+        # map and unmap every array above 128 KiB afresh: a block of runs, which allocates
+        # and frees such arrays every month, ran ~15 % slower on a worker than in the main
+        # process (docs/performance.md). Unset it for the workers this cluster starts.
+        with dask.config.set(
+            {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+        ):
+            cluster = distributed.LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+            )
         try:
             client = distributed.Client(cluster)
         except BaseException:
