@@ -46,6 +46,7 @@ def test_run_writes_results_summary_and_figures(ran: tuple[Path, str]) -> None:
     assert (out / "results.nc").is_file()
     summary = (out / "summary.txt").read_text(encoding="utf-8")
     for line in ("scenario:      tiny", "start:         2024-07", "replications:  2",
+                 "steps:         6 months (to 2025-01)",
                  "seed:          3", "share new_cold_war", "polarization",
                  "Outcome-class probabilities by policy"):
         assert line in summary
@@ -151,6 +152,7 @@ def test_run_experiment_config_with_store_and_engine(
     assert cli.main(argv) == 0
     captured = capsys.readouterr()
     assert "experiments:   4 (2 scenarios x 2 policies; sampler lhs)" in captured.out
+    assert "steps:         4 months (to 2024-11)" in captured.out
     assert "us_offer=0.5" in captured.out
     assert "figures skipped" in captured.err
     ds = load_results(out / "results.nc")
@@ -163,6 +165,20 @@ def test_run_experiment_config_with_store_and_engine(
     import xarray as xr
 
     xr.testing.assert_allclose(ds, xr_mesa, atol=1e-12)
+
+
+def test_run_summary_only_still_gives_the_last_month(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = builtin_config("experiment_demo").to_dict()
+    data.update(steps=14)
+    data["experiment"]["record"] = {"steps": "none", "actors": "none", "dyads": "none"}
+    cfg = tmp_path / "exp.yaml"
+    cfg.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    argv = ["run", str(cfg), "--out", str(tmp_path / "out"), "--samples", "2",
+            "--replications", "1", "--no-progress"]
+    assert cli.main(argv) == 0
+    assert "steps:         14 months (to 2025-09)" in capsys.readouterr().out
 
 
 def test_run_workers_need_an_executor(tiny: Path, tmp_path: Path,

@@ -120,7 +120,12 @@ def _summary_text(ds: Any, seed: int) -> str:
     from scenarios.experiment import flat_runs, outcome_shares_by_policy
 
     n_failed = int(ds.attrs.get("n_failed", 0))
-    end = ds["date"].values[-1] if "date" in ds.coords else "?"
+    if "date" in ds.coords:
+        end = str(ds["date"].values[-1])
+    else:  # summary outcomes only: no step axis to read the last month from
+        year, month = map(int, str(ds.attrs["start"]).split("-"))
+        last = year * 12 + month - 1 + int(ds.attrs["steps"])
+        end = f"{last // 12:04d}-{last % 12 + 1:02d}"
     head = [
         f"scenario:      {ds.attrs['scenario']}",
         f"start:         {ds.attrs['start']}",
