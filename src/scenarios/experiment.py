@@ -106,6 +106,8 @@ _DESIGN_BRANCH: Final = 0
 _RUN_BRANCH: Final = 1
 #: Largest memory a block's step/actor/dyad records may take with block_size "auto".
 _AUTO_BLOCK_BYTES: Final = 512 * 2**20
+#: Most runs in a block with block_size "auto" (a block of the baseline: ~2 s on one core).
+_AUTO_BLOCK_RUNS: Final = 256
 #: Dataset name of a per-actor variable, from its ``outcomes.ACTOR_VARIABLES`` name.
 _ACTOR_DATASET_NAME: Final[dict[str, str]] = {src: name for name, (src, _, _)
                                               in ACTOR_VARIABLES.items()}
@@ -774,14 +776,15 @@ def _open_store(store: str | os.PathLike[str] | StoreSpec | None, layout: Experi
 def _auto_block_size(engine_name: str, n_runs: int, n_steps: int, n_actors: int,
                      task: Mapping[str, Sequence[str]]) -> int:
     """Runs per block for ``block_size: auto``: large enough to amortise the per-step cost
-    of the batched engine, small enough to keep a block's records under ~512 MiB and to give
-    a progress bar and a pool of workers several blocks."""
+    of the batched engine (up to 256 runs: 10 % less time per run than blocks of 64 on the
+    baseline, docs/performance.md), small enough to keep a block's records under ~512 MiB
+    and to give a progress bar and a pool of workers at least 8 blocks."""
     if engine_name == "mesa":
         return 2
     per_run = 8 * n_steps * (len(task["steps"]) + n_actors * len(task["actors"]))
     per_run += 4 * n_steps * n_actors * n_actors * len(task["dyads"])
     cap = max(1, _AUTO_BLOCK_BYTES // max(per_run, 1))
-    return int(max(1, min(64, cap, max(8, -(-n_runs // 8)))))
+    return int(max(1, min(_AUTO_BLOCK_RUNS, cap, max(8, -(-n_runs // 8)))))
 
 
 def _inputs_dataset(scen: Mapping[str, NDArray[Any]], pol: Mapping[str, NDArray[Any]],
