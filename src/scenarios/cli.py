@@ -379,7 +379,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _versions() -> dict[str, str]:
     out = {"scenarios": scenarios.__version__}
-    for dist in ("mesa", "numpy", "xarray"):
+    for dist in ("mesa", "numpy", "numba", "xarray"):
         try:
             out[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:

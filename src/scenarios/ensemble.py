@@ -34,9 +34,9 @@ coords
     spawn_key_level) int64.
 attrs
     ``scenario``, ``start``, ``steps``, ``n_replications``, ``scenarios_version``,
-    ``mesa_version``, ``numpy_version``, ``xarray_version``, ``config_yaml`` (the full
-    resolved config), ``seed_entropy`` (decimal string: it may exceed 64 bits),
-    ``seed_pool_size``. No creation time: the same seed gives an identical file.
+    ``mesa_version``, ``numpy_version``, ``numba_version``, ``xarray_version``,
+    ``config_yaml`` (the full resolved config), ``seed_entropy`` (decimal string: it may
+    exceed 64 bits), ``seed_pool_size``. No creation time: the same seed gives an identical file.
 
 This module may import numpy, scipy, pandas, xarray, tqdm and the config/outcomes modules;
 it imports :mod:`scenarios.model` (and with it Mesa) only inside :func:`run_replications`,
@@ -392,6 +392,7 @@ def _assemble(
         "scenarios_version": scenarios.__version__,
         "mesa_version": importlib.metadata.version("mesa"),
         "numpy_version": np.__version__,
+        "numba_version": importlib.metadata.version("numba"),
         "xarray_version": xr.__version__,
         "seed_entropy": str(root.entropy),
         "seed_pool_size": int(root.pool_size),

@@ -939,6 +939,7 @@ def run_experiment(
         "mesa_version": importlib.metadata.version("mesa"),
         "numpy_version": np.__version__,
         "scipy_version": importlib.metadata.version("scipy"),
+        "numba_version": importlib.metadata.version("numba"),
         "xarray_version": xr.__version__,
         "seed_entropy": str(root.entropy),
         "seed_spawn_key": " ".join(str(k) for k in root.spawn_key),
