@@ -55,6 +55,13 @@ def parser(doc: str | None, config: str) -> argparse.ArgumentParser:
         default=Path("results/questions"),
         help="directory for the figures (default results/questions)",
     )
+    p.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="also write the ensemble to RESULTS/<config>/results.nc, for `scenarios analyze` "
+        "or your own analysis (default: not written)",
+    )
     return p
 
 
@@ -66,7 +73,7 @@ def run(config: str, args: argparse.Namespace) -> xr.Dataset:
         n_samples=args.samples,
         n_replications=args.replications,
         rng=args.seed,
-        progress=False,
+        progress=True,  # a bar on a terminal, silent in a pipe or a log
         executor="processes" if args.workers > 1 else None,
         workers=args.workers,
     )
@@ -76,6 +83,8 @@ def run(config: str, args: argparse.Namespace) -> xr.Dataset:
         f"{ds.attrs['steps']} months from {ds.attrs['start']}), {ds.attrs['n_failed']} "
         f"failed, seed {args.seed}, {time.perf_counter() - start:.1f} s"
     )
+    if args.results is not None:
+        print(f"results: {scenarios.write_results(ds, args.results / config)}")
     return ds
 
 

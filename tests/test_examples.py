@@ -86,3 +86,20 @@ def test_example_runs_and_answers(name: str, tmp_path: Path) -> None:
         assert text in done.stdout, f"{name} did not print {text!r}:\n{done.stdout}"
     # the run line reports the reduced size it was asked for
     assert "0 failed" in done.stdout
+
+
+def test_example_keeps_its_results_on_request(tmp_path: Path) -> None:
+    from scenarios import load_results
+
+    size, _, _ = CASES["q4_us_response"]
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "q4_us_response.py"), *size, "--out",
+         str(tmp_path / "fig"), "--results", str(tmp_path / "res")],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "MPLBACKEND": "Agg"},
+        timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    path = tmp_path / "res" / "q4_us_response" / "results.nc"
+    assert f"results: {path}" in done.stdout
+    ds = load_results(path)
+    assert ds.attrs["scenario"] == "q4_us_response" and ds.sizes["experiment"] == 2 * 16
