@@ -342,7 +342,13 @@ def test_analyze_prints_tables_and_writes_figures(
     out = capsys.readouterr().out
     assert "Outcome-class probabilities" in out and "Scenario discovery (PRIM)" in out
     assert "Feature scores" in out and "threat_rate" in out
-    for name in ("class_probabilities", "prim_tradeoff", "prim_box"):
+    table = out[out.index("Feature scores"):].splitlines()
+    assert table[1].split()[0] == "score"  # the score first, highest first
+    scores = [float(line.split()[1]) for line in table[3:] if line.strip() and
+              line.split()[0] in ("threat_rate", "nuclear_threshold", "china_support_russia",
+                                  "treaty", "us_offer")]
+    assert len(scores) >= 4 and scores == sorted(scores, reverse=True)
+    for name in ("class_probabilities", "prim_tradeoff", "prim_box", "feature_scores"):
         assert (tmp_path / "figures" / f"{name}.png").exists()
 
 

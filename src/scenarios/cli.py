@@ -288,6 +288,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         feature_scores,
         plot_box,
         plot_class_probabilities,
+        plot_feature_scores,
         plot_sobol,
         plot_tradeoff,
         sobol_indices,
@@ -331,9 +332,13 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                 save(lambda ax: plot_sobol(idx, ax=ax), "sobol")
             else:
                 scores = feature_scores(ds, outcome, rng=0)
-                print(f"\nFeature scores (correlation ratio) of {outcome}:")
-                print(scores.to_dataframe(name="score").to_string(
+                print(f"\nFeature scores (correlation ratio eta^2, 95 % bootstrap interval, "
+                      f"permutation null) of {outcome}, highest first:")
+                table = scores.to_dataframe(name="score")
+                table = table[["score", *[c for c in table.columns if c != "score"]]]
+                print(table.sort_values("score", ascending=False).to_string(
                     float_format=lambda v: f"{v:.3f}"))
+                save(lambda ax: plot_feature_scores(scores, ax=ax), "feature_scores")
     except (KeyError, ValueError, ImportError) as exc:
         raise _UserError(f"{path}: {exc}") from None
     except OSError as exc:

@@ -575,7 +575,11 @@ def feature_scores(
     score with the outcome randomly permuted, so an input whose ``lower`` bound is below
     ``null`` is not distinguishable from noise. ``lower`` and ``upper`` are percentile
     bootstrap bounds, resampling *experiments* (with all their successful runs), since runs
-    of one experiment share their inputs. The bins are fixed from the full data.
+    of one experiment share their inputs. A resample repeats experiments, which inflates
+    :math:`\eta^2`, most for an input with little or no effect: there the bounds can lie
+    wholly above the score (no bias correction repairs an estimate below every resample);
+    read such an input by ``null``, not by its interval. The bins are fixed from the full
+    data.
 
     Parameters
     ----------
