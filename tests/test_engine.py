@@ -165,3 +165,25 @@ def test_recording_fewer_step_variables_changes_no_outcome() -> None:
         assert_array_equal(bare.outcomes[k], v, err_msg=k)
     with pytest.raises(KeyError, match="unknown step variable"):
         engine.run_block(w, keys, record_steps=["polarisation"])
+
+
+def test_fingerprint_script_finds_a_changed_number(tmp_path: Any) -> None:
+    """scripts/engine_fingerprint.py, the guard of the bit-identical kernels, sees one ulp."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "engine_fingerprint.py"
+    spec = importlib.util.spec_from_file_location("engine_fingerprint", path)
+    assert spec is not None and spec.loader is not None
+    fp = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fp)
+    a, b, c = (str(tmp_path / f"{n}.npz") for n in "abc")
+    assert fp.main([a, "--runs", "4", "--steps", "3"]) == 0
+    assert fp.main([b, "--runs", "4", "--steps", "3"]) == 0
+    assert fp.main(["--compare", a, b]) == 0  # the same code twice: bit-identical
+    arrays = dict(np.load(a))
+    key = "baseline/final/affinity"
+    arrays[key] = arrays[key].copy()
+    arrays[key].flat[1] = np.nextafter(arrays[key].flat[1], 2.0)
+    np.savez(c, **arrays)
+    assert fp.main(["--compare", a, c]) == 1

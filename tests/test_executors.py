@@ -202,6 +202,19 @@ def test_missing_dask_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
         resolve_executor("dask", workers=1)
 
 
+def _worker_env() -> dict[str, str | None]:
+    return {k: os.environ.get(k) for k in ("MALLOC_TRIM_THRESHOLD_", "OPENBLAS_NUM_THREADS")}
+
+
+def test_own_cluster_workers_keep_glibc_adaptive_malloc(dask_executor: DaskExecutor) -> None:
+    # Dask's default MALLOC_TRIM_THRESHOLD_ made a block ~15 % slower on a worker
+    # (docs/performance.md); the cluster the library starts unsets it, keeps one BLAS thread
+    envs = dask_executor.client.run(_worker_env)
+    assert len(envs) == 2
+    for env in envs.values():
+        assert env == {"MALLOC_TRIM_THRESHOLD_": None, "OPENBLAS_NUM_THREADS": "1"}
+
+
 def test_caller_owned_dask_client_is_not_closed(dask_executor: DaskExecutor) -> None:
     client = dask_executor.client
     with resolve_executor(client) as ex:

@@ -46,6 +46,17 @@ def test_sigmoid_values_and_extremes() -> None:
         assert rules.sigmoid(np.array(-1000.0)) == 0.0
 
 
+def test_sigmoid_is_scipy_expit_bit_for_bit() -> None:
+    # the compiled logistic (also used inside the rule kernels) keeps the numbers the rules
+    # had with scipy's expit
+    from scipy.special import expit
+
+    z = np.random.default_rng(0).normal(0.0, 8.0, 200_000)
+    z = np.concatenate([z, [0.0, -0.0, 1e-300, -745.0, 700.0, -700.0, 36.7, -36.7]])
+    assert np.array_equal(rules.sigmoid(z), expit(z))
+    assert rules.sigmoid(np.zeros((2, 3, 4))).shape == (2, 3, 4)
+
+
 def test_hostility_hand_case() -> None:
     # H = max(-A, 0), and 1 between states at war (0 and 2); the unit diagonal gives 0
     A = np.array([[1.0, -0.5, 0.3], [-0.5, 1.0, 0.2], [0.3, 0.2, 1.0]])

@@ -342,6 +342,13 @@ def test_plot_feature_scores(tmp_path: object) -> None:
     assert [p.get_width() for p in ax.patches] == pytest.approx(
         [float(s.sel(input="b")), float(s.sel(input="a"))])
     assert "y" in ax.get_title()
+    # the interval is drawn from lower to upper as they are, also when it lies above the score
+    shifted = s.assign_coords(lower=("input", s.values + 0.01), upper=("input", s.values + 0.2))
+    _, ax2 = plt.subplots()
+    plot_feature_scores(shifted, ax=ax2)
+    (lines,) = [c for c in ax2.collections if c.get_label() == "bootstrap interval"]
+    starts = sorted(float(seg[0][0]) for seg in lines.get_segments())
+    assert starts == pytest.approx(sorted((s.values + 0.01).tolist()))
     fig.savefig(f"{tmp_path}/scores.png")
     plt.close("all")
     with pytest.raises(ValueError, match="feature_scores"):

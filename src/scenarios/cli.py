@@ -123,9 +123,9 @@ def _summary_text(ds: Any, seed: int) -> str:
     if "date" in ds.coords:
         end = str(ds["date"].values[-1])
     else:  # summary outcomes only: no step axis to read the last month from
-        year, month = map(int, str(ds.attrs["start"]).split("-"))
-        last = year * 12 + month - 1 + int(ds.attrs["steps"])
-        end = f"{last // 12:04d}-{last % 12 + 1:02d}"
+        from scenarios.config import MonthDate
+
+        end = str(MonthDate.parse(str(ds.attrs["start"])) + int(ds.attrs["steps"]))
     head = [
         f"scenario:      {ds.attrs['scenario']}",
         f"start:         {ds.attrs['start']}",

@@ -26,7 +26,6 @@ from typing import Any
 import numba
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit
 
 __all__ = [
     "RUNGS",
@@ -88,21 +87,33 @@ SANCTION_OUTCOMES: tuple[str, ...] = ("none", "concede", "imposed", "backdown")
 def sigmoid(z: Any) -> Any:
     """Logistic function, ``1 / (1 + exp(-z))``, exact at large ``|z|``.
 
+    One definition, :func:`_sig`, serves here (as a ufunc) and inside the compiled rules;
+    it gives the same bits as scipy's ``expit``.
+
     Examples
     --------
     >>> float(sigmoid(0.0))
     0.5
     """
-    return expit(z)
+    return _sigmoid(z)
 
 
 @numba.njit(cache=True, inline="always")
 def _sig(z: float) -> float:  # pragma: no cover - compiled
-    """``sigmoid`` inside a kernel: the same bits as scipy's ``expit`` (``1 / (1 + exp(-z))``
-    with the C library's ``exp``); 0 where ``exp(-z)`` overflows, as there."""
+    """The logistic function in a kernel: ``1 / (1 + exp(-z))`` with the C library's
+    ``exp``, as scipy's ``expit``; 0 where ``exp(-z)`` overflows, as there, and 1 where
+    ``exp(-z) < 2**-53`` rounds away in ``1 + exp(-z)`` (``z > 36.8``), without raising the
+    underflow flag."""
     if z < -710.0:
         return 0.0
+    if z > 40.0:
+        return 1.0
     return 1.0 / (1.0 + math.exp(-z))
+
+
+@numba.vectorize(["f8(f8)"], cache=True)
+def _sigmoid(z: float) -> float:  # pragma: no cover - compiled
+    return _sig(z)
 
 
 class ParamView:

@@ -748,9 +748,10 @@ def plot_sobol(indices: xr.Dataset, ax: Axes | None = None) -> Axes:
 def plot_feature_scores(scores: xr.DataArray, ax: Axes | None = None) -> Axes:
     r"""Horizontal bars of :func:`feature_scores`, largest first, with their intervals and null.
 
-    Each input's bar is its :math:`\eta^2`, the whisker its bootstrap interval, and the black
-    tick the permutation ``null`` level: an input whose interval reaches below its tick is
-    not distinguishable from noise.
+    Each input's bar is its :math:`\eta^2`, the black line its bootstrap interval (drawn from
+    ``lower`` to ``upper`` as they are, also where they lie above the score, see
+    :func:`feature_scores`), and the vermilion tick the permutation ``null`` level: an input
+    whose interval reaches below its tick is not distinguishable from noise.
 
     Parameters
     ----------
@@ -789,11 +790,12 @@ def plot_feature_scores(scores: xr.DataArray, ax: Axes | None = None) -> Axes:
         _, ax = plt.subplots(figsize=(6.5, 0.8 + 0.3 * s.sizes["input"]),
                              layout="constrained")
     y = np.arange(s.sizes["input"])
-    val = s.values
-    err = np.stack([val - s["lower"].values, s["upper"].values - val]).clip(min=0)
-    ax.barh(y, val, color=OKABE_ITO["blue"], height=0.7, xerr=err, capsize=2,
-            error_kw={"elinewidth": 0.9, "ecolor": "black"},
-            label="$\\eta^2$ with bootstrap interval")
+    ax.barh(y, s.values, color=OKABE_ITO["blue"], height=0.7, label="$\\eta^2$")
+    ax.hlines(y, s["lower"].values, s["upper"].values, color="black", linewidth=0.9,
+              zorder=3, label="bootstrap interval")
+    for end in ("lower", "upper"):
+        ax.scatter(s[end].values, y, marker="|", s=40, color="black", linewidths=0.9,
+                   zorder=3)
     ax.scatter(s["null"].values, y, marker="|", s=160, color=OKABE_ITO["vermillion"],
                linewidths=2, zorder=3, label="permutation null")
     ax.set_yticks(y, [str(x) for x in s["input"].values])
