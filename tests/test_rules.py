@@ -838,3 +838,37 @@ def test_escalation_move_batch_keeps_bounds() -> None:
     assert np.all((new >= 0) & (new <= 7))
     assert np.all(new[np.broadcast_to(d.nuclear[..., None] == 0, new.shape)] <= rules.WAR_RUNG)
     assert np.all(new[d.W > 0] >= rules.WAR_RUNG)
+
+
+# ------------------------------------------------------------------ kernel building blocks
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 7, 8, 9, 16, 19, 20, 21, 127, 128, 129, 193, 300, 1000])
+def test_pairwise_sum_gives_numpys_bits(n):
+    """The kernels' row sum equals numpy's ``sum(axis=-1)`` bit for bit (pairwise order),
+    on values spread over many magnitudes so that a different order shows."""
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((300, n)) * np.exp(5.0 * rng.standard_normal((300, n)))
+    got = np.array([rules.pairwise_sum(row) for row in x])
+    np.testing.assert_array_equal(got, x.sum(axis=-1))
+    if n >= 9:  # and a plain left-to-right sum would not
+        seq = np.array([sum(row.tolist()) for row in x])
+        assert (seq != x.sum(axis=-1)).any()
+
+
+def test_column_sums_are_left_to_right():
+    """numpy sums over a non-last axis in plain order: what kernels replicate for axis=-2."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((50, 20, 20)) * np.exp(5.0 * rng.standard_normal((50, 20, 20)))
+    acc = x[:, 0, :].copy()
+    for i in range(1, 20):
+        acc = acc + x[:, i, :]
+    np.testing.assert_array_equal(acc, x.sum(axis=-2))
+
+
+def test_per_run_and_flat_runs():
+    assert rules.per_run(np.array([[1.0], [2.0]]), (2, 3)).tolist() == [1, 1, 1, 2, 2, 2]
+    a = np.arange(8.0).reshape(2, 2, 2)
+    v = rules.flat_runs(a, 2)
+    assert np.shares_memory(v, a) and v.shape == (2, 2, 2)
+    assert rules.flat_runs(np.swapaxes(a, -1, -2), 2).flags.c_contiguous

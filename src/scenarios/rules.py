@@ -150,6 +150,83 @@ def _bc(v: Any, nd: int) -> Any:
     return v
 
 
+def per_run(v: Any, batch: tuple[int, ...]) -> NDArray[np.float64]:
+    """A parameter as a contiguous float64 array of one value per run, shape ``(B,)``.
+
+    ``batch`` is the leading batch shape of the state (``()`` for one Mesa run); ``B`` is
+    its size. A Python float or an array broadcasting against ``batch`` is accepted. This
+    is how the compiled kernels receive parameters: they index them by flat run ``b``.
+
+    Examples
+    --------
+    >>> per_run(0.5, (3,)).tolist(), per_run(np.array([1.0, 2.0]), (2,)).tolist()
+    ([0.5, 0.5, 0.5], [1.0, 2.0])
+    >>> per_run(0.5, ()).shape
+    (1,)
+    """
+    a = np.asarray(v, dtype=np.float64)
+    return np.ascontiguousarray(np.broadcast_to(a, batch).reshape(-1))
+
+
+def flat_runs(a: Any, core: int) -> NDArray[Any]:
+    """``a`` with its batch axes flattened into one leading run axis, C-contiguous.
+
+    ``core`` is the number of trailing actor axes (1 for ``(..., N)``, 2 for ``(..., N, N)``).
+    A view when ``a`` is already contiguous, so a kernel writing into it writes into ``a``.
+
+    Examples
+    --------
+    >>> flat_runs(np.zeros((2, 3, 4, 4)), 2).shape
+    (6, 4, 4)
+    >>> flat_runs(np.zeros((4, 4)), 2).shape
+    (1, 4, 4)
+    """
+    a = np.asarray(a)
+    return np.ascontiguousarray(a.reshape((-1,) + a.shape[a.ndim - core:]))
+
+
+@numba.njit(cache=True)
+def pairwise_sum(a: Any) -> float:  # pragma: no cover - compiled
+    """Sum of a contiguous 1-D float64 array in numpy's own order, inside a kernel.
+
+    numpy's ``add.reduce`` over a contiguous axis sums pairwise: eight running partial sums
+    over blocks of 128 elements (halved recursively above that), combined as
+    ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``, then the remainder in order. A
+    kernel summing a row with this function gives the bits of ``x.sum(axis=-1)``; a sum over
+    a non-contiguous axis (``x.sum(axis=-2)``) is plain left-to-right in numpy (tested in
+    ``tests/test_rules.py``).
+    """
+    n = a.shape[0]
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
+        r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
+        m = n - n % 8
+        i = 8
+        while i < m:
+            r0 += a[i]
+            r1 += a[i + 1]
+            r2 += a[i + 2]
+            r3 += a[i + 3]
+            r4 += a[i + 4]
+            r5 += a[i + 5]
+            r6 += a[i + 6]
+            r7 += a[i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[i]
+            i += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return pairwise_sum(a[:half]) + pairwise_sum(a[half:])
+
+
 def _col(v: Any) -> Any:
     """Turn a per-actor array ``(..., N)`` into a column ``(..., N, 1)`` (the row actor)."""
     return np.asarray(v)[..., :, None]
