@@ -182,7 +182,7 @@ def flat_runs(a: Any, core: int) -> NDArray[Any]:
     (1, 4, 4)
     """
     a = np.asarray(a)
-    return np.ascontiguousarray(a.reshape((-1,) + a.shape[a.ndim - core:]))
+    return np.ascontiguousarray(a.reshape((-1, *a.shape[a.ndim - core:])))
 
 
 @numba.njit(cache=True)
