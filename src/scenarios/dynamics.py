@@ -204,10 +204,13 @@ def apply_event(world: World, state: State, ev: Any, p: Any) -> None:
 
 
 def _major_pair(world: World, state: State) -> NDArray[np.bool_]:
-    """Pairs where a nuclear-armed state faces a nuclear-armed or nuclear-protected one."""
-    nuclear = world.warheads > 0
-    guarded = nuclear | ((state.pact * nuclear).max(axis=-1) > 0)  # own or allied warheads
-    return (nuclear[:, None] & guarded[..., None, :]) | (guarded[..., :, None] & nuclear[None, :])
+    """Pairs where a nuclear-armed state faces a nuclear-armed or nuclear-protected one
+    (own or allied warheads; see :func:`scenarios.rules._nuclear_pairs`)."""
+    major = np.empty(state.pact.shape, dtype=bool)
+    rules._nuclear_pairs(np.ascontiguousarray(world.warheads > 0),
+                         rules.flat_runs(np.asarray(state.pact, dtype=np.float64), 2),
+                         major.reshape((-1, world.n, world.n)))
+    return major
 
 
 def _start_war(state: State, a: int, d: int) -> None:
@@ -220,91 +223,64 @@ def _start_war(state: State, a: int, d: int) -> None:
 
 
 def perceive(world: World, state: State, p: Any, t: int) -> Perception:
-    """The facts of the month, for every actor (see module docstring)."""
-    n = world.n
-    eye = np.eye(n)
-    pa, pd = rules.ParamView(p, state.alignment), rules.ParamView(p, state.affinity)
-    w = state.at_war
-    war_any = (w.sum(axis=-1) > 0).astype(np.float64)
-    hostility = rules.hostility(state.affinity, w)
+    """The facts of the month, for every actor (see module docstring).
 
-    # effective sanctions: the West's lever multiplies its senders' intensity
-    west_mult = 1.0 + world.west * (_lever(state, "western_sanctions") - 1.0)
-    s_eff = np.clip(state.sanctions * west_mult[..., :, None], 0.0, 1.0)
-    intensity = np.clip(pa.sanction_intensity * west_mult, 0.0, 1.0)
-
-    # violations: aggression, or arming a state the sender sanctions
-    aggressor = np.minimum(state.attacked.sum(axis=-1), 1.0)
-    arming = (state.arms > 0).astype(np.float64)  # [j, k] j armed k last month
-    sanctioned = (s_eff > 0).astype(np.float64)  # [i, k]
-    helps = np.minimum(sanctioned @ np.swapaxes(arming, -1, -2), 1.0)  # [i, j]
-    # a violation weighs on a sender in proportion to its disagreement with the target
-    disagreement = 0.5 * (1.0 - state.affinity)
-    violation = np.maximum(aggressor[..., None, :], helps) * disagreement * (1.0 - eye)
-
-    outlet = 1.0 + world.mask(["CHN"]) * (_lever(state, "china_support_russia") - 1.0)
-    comply = (state.affinity < pd.un_compliance_affinity).astype(np.float64) * (1.0 - eye)
-    leak = rules.leakage(s_eff, state.affinity, world.gdp_share, outlet,
-                         p.leakage_max, p.leakage_gain)
-    nominal = rules.sanction_bite(s_eff, world.dependence, 0.0 * leak, state.un_level, comply)
-    bite = nominal * (1.0 - leak)
-    dep_t = np.swapaxes(world.dependence, -1, -2)
-    bite_new = intensity[..., :, None] * dep_t * (1.0 - leak[..., None, :])
-
-    umbrella = 1.0 + world.mask(["KOR", "JPN"]) * (_lever(state, "us_korea_posture") - 1.0)
-    deter = rules.deterrence(world.warheads, state.pact, p.extended_deterrence, umbrella)
-    trigger = rules.pact_trigger(state.pact, w, state.attacked, state.front, p.pact_losing_front)
-
-    shortfall = rules.munitions_shortfall(state.stock, world.production, world.consumption,
-                                          war_any)
-    need = shortfall / np.maximum(world.consumption, 1e-9)
-    reserve = pa.reserve_months * world.consumption
-    surplus = np.maximum(state.stock - reserve, 0.0)
-    spare_production = np.maximum(world.production - world.consumption * war_any, 0.0)
-    west_arms = 1.0 + world.west * (_lever(state, "ukraine_support") - 1.0)
-    exportable = np.minimum(
-        (pa.export_share * surplus + spare_production) * west_arms,
-        state.stock + world.production,
-    )
-
-    rel = state.capability * (1.0 - state.econ_loss) / np.maximum(world.capability0, 1e-12)
-    dcap = rel[..., :, None] - rel[..., None, :]
-    friend = (state.affinity > pd.bloc_threshold) * (1.0 - eye)
-    enemy_of_friend = np.minimum(friend @ w, 1.0)
-
-    offer = np.zeros_like(state.affinity)
+    One compiled sweep over each run's actors and dyads (:func:`scenarios.rules._perception`,
+    where the formulas are written) computes them, with numpy's ``exp`` and ``log1p`` in
+    between.
+    """
+    n, batch = world.n, state.alignment.shape[:-1]
+    size = int(np.prod(batch))  # runs in the block
     rus, usa, chn = _at(world, "RUS"), _at(world, "USA"), _at(world, "CHN")
-    neg = state.levers["negotiation"]
-    if rus >= 0:
-        # standing offers between Russia and the West, and whoever is at war with Russia
-        party = np.maximum(world.west, w[..., rus, :])
-        offer[..., :, rus] = neg[..., None] * party
-        offer[..., rus, :] = neg[..., None] * party
-        if usa >= 0:
-            standing = state.levers["us_offer"]
-            offer[..., usa, rus] = np.maximum(offer[..., usa, rus], standing)
-            offer[..., rus, usa] = np.maximum(offer[..., rus, usa], standing)
-    support_shift = np.zeros_like(state.affinity)
-    if chn >= 0 and rus >= 0:
-        support_shift[..., chn, rus] = np.log(
-            np.maximum(state.levers["china_support_russia"], 1e-9)
-        )
+    lev = state.levers
+    log_china = (np.log(np.maximum(lev["china_support_russia"], 1e-9))
+                 if chn >= 0 and rus >= 0 else 0.0)
+    by_name = {"log_china_support": log_china, **lev}  # the levers, or else a parameter
+    runs = np.stack([rules.per_run(by_name[k] if k in by_name else getattr(p, k), batch)
+                     for k in rules.PERCEPTION_RUN_INPUTS], axis=1)
+
+    def dyads(a: Any) -> F64:
+        return rules.flat_runs(np.asarray(a, dtype=np.float64), 2)
+
+    def actors(a: Any) -> F64:
+        return rules.flat_runs(np.asarray(a, dtype=np.float64), 1)
+
+    def fixed(a: Any) -> F64:  # a world array, the same in every run
+        return np.ascontiguousarray(a, dtype=np.float64)
+
+    # outputs allocated here, by numpy (large arrays allocated in a kernel fault their pages
+    # in again on every call)
+    out = {k: np.empty((size, n, n)) for k in rules.PERCEPTION_DYADS}
+    out |= {k: np.empty((size, n)) for k in rules.PERCEPTION_ACTORS}
+    rules._perception(
+        dyads(state.affinity), dyads(state.at_war), dyads(state.sanctions),
+        dyads(state.attacked), dyads(state.front), dyads(state.pact), dyads(state.arms),
+        dyads(state.food_flow), actors(state.stock), actors(state.un_level),
+        actors(state.capability), actors(state.econ_loss), fixed(world.west),
+        fixed(world.mask(["CHN"])), fixed(world.mask(["KOR", "JPN"])), fixed(world.gdp_share),
+        fixed(world.dependence), fixed(world.warheads), fixed(world.production),
+        fixed(world.consumption), fixed(world.capability0), runs, rus, usa, chn,
+        tuple(out[k] for k in rules.PERCEPTION_DYADS),
+        tuple(out[k] for k in rules.PERCEPTION_ACTORS),
+    )
+    # numpy's transcendentals, between and after the compiled sweeps
+    out |= {"leak": np.empty((size, n)), "bite": np.empty((size, n)),
+            "bite_new": np.empty((size, n, n))}
+    rules._perception_bites(
+        rules.per_run(p.leakage_max, batch), np.exp(out.pop("leak_exponent")),
+        out["nominal_bite"], out["intensity"], fixed(world.dependence),
+        out["leak"], out["bite"], out["bite_new"],
+    )
+    deter = rules._deterrence_level(out.pop("deter_total")).reshape((*batch, 1, n))
+    full = {k: a.reshape(batch + a.shape[1:]) for k, a in out.items()}
     tech_lever = np.ones(state.alignment.shape)
     if rus >= 0:
-        tech_lever[..., rus] = state.levers["russia_tech_transfer"]
-    spc = pd.shells_per_container
-    arms_t = np.swapaxes(state.arms, -1, -2)  # [i, j] = arms j sent i
-    food_t = np.swapaxes(state.food_flow, -1, -2)
-    agenda = tuple(a for a in world.agenda if a.step == t)
+        tech_lever[..., rus] = lev["russia_tech_transfer"]
     return Perception(
-        hostility=hostility, violation=violation, leak=leak, bite=bite, nominal_bite=nominal,
-        bite_new=bite_new, sanctions_eff=s_eff, intensity=intensity, deter=deter,
-        trigger=trigger, shortfall=shortfall, need=need, exportable=exportable, dcap=dcap,
-        enemy_of_friend=enemy_of_friend, offer=offer, support_shift=support_shift,
-        tech_lever=tech_lever,
-        recip_food=rules.support_norm(food_t, p.support_reference),
-        recip_arms=rules.support_norm(arms_t / spc, p.support_reference),
-        arms_in_kcont=arms_t / spc, agenda=agenda,
+        deter=np.broadcast_to(deter, (*batch, n, n)), tech_lever=tech_lever,
+        recip_food=rules.support_norm(full.pop("food_in"), p.support_reference),
+        recip_arms=rules.support_norm(full["arms_in_kcont"], p.support_reference),
+        agenda=tuple(a for a in world.agenda if a.step == t), **full,
     )
 
 

@@ -238,6 +238,49 @@ def _row(v: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- perception
+#
+# The perception rules are compiled: each reduction is a per-run helper (``_*_run``) that
+# the public rule calls for every run of its batch and the month's fused kernel
+# (:func:`_perception`) calls inside its own sweep, so each formula is written once.
+
+
+@numba.njit(cache=True, inline="always")
+def _np_maximum(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """``np.maximum`` of two floats in a kernel (``a`` where ``a >= b`` or ``a`` is NaN)."""
+    return a if (a >= b or a != a) else b
+
+
+@numba.njit(cache=True, inline="always")
+def _np_minimum(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """``np.minimum`` of two floats in a kernel (``a`` where ``a <= b`` or ``a`` is NaN)."""
+    return a if (a <= b or a != a) else b
+
+
+@numba.njit(cache=True, inline="always")
+def _clip01(x: float) -> float:  # pragma: no cover - compiled
+    """``np.clip(x, 0.0, 1.0)`` of a float in a kernel (NaN stays NaN)."""
+    if x != x:
+        return x
+    x = x if x > 0.0 else 0.0
+    return x if x < 1.0 else 1.0
+
+
+@numba.njit(cache=True, inline="always")
+def _lever_scale(mask: float, lever: float) -> float:  # pragma: no cover - compiled
+    """A lever's multiplier on an actor: ``1 + mask * (lever - 1)``."""
+    return 1.0 + mask * (lever - 1.0)
+
+
+@numba.njit(cache=True, inline="always")
+def _off(i: int, j: int) -> float:  # pragma: no cover - compiled
+    """``(1 - I)_ij``: 0.0 on the diagonal, 1.0 off it."""
+    return 0.0 if i == j else 1.0
+
+
+def _runs(a: Any, batch: tuple[int, ...], core: tuple[int, ...]) -> NDArray[np.float64]:
+    """``a`` broadcast to ``batch + core`` as contiguous float64 runs ``(B, *core)``."""
+    a = np.broadcast_to(np.asarray(a, dtype=np.float64), batch + core)
+    return flat_runs(a, len(core))
 
 
 def hostility(affinity: Array, at_war: Array) -> Array:
@@ -248,7 +291,18 @@ def hostility(affinity: Array, at_war: Array) -> Array:
     >>> hostility(np.array([[1.0, -0.4], [-0.4, 1.0]]), np.zeros((2, 2))).tolist()
     [[0.0, 0.4], [0.4, 0.0]]
     """
-    return np.maximum(np.maximum(-affinity, 0.0), at_war.astype(np.float64))
+    return _hostility(affinity, at_war)
+
+
+@numba.njit(cache=True, inline="always")
+def _hostile(a: float, w: float) -> float:  # pragma: no cover - compiled
+    """``H_ij = max(max(-A_ij, 0), W_ij)``."""
+    return _np_maximum(_np_maximum(-a, 0.0), w)
+
+
+@numba.vectorize(["f8(f8, f8)"], cache=True)
+def _hostility(a: float, w: float) -> float:  # pragma: no cover - compiled
+    return _hostile(a, w)
 
 
 def leakage(
@@ -271,12 +325,54 @@ def leakage(
     >>> round(float(leakage(S, A, np.array([0.2, 0.0]), np.ones(2), 0.8, 10.0)[1]), 4)
     0.5057
     """
-    n = affinity.shape[-1]
-    offdiag = 1.0 - np.eye(n)
-    friendly = np.maximum(affinity, 0.0) * (sanctions <= 0.0) * offdiag
-    weight = (friendly * _col(gdp_share * outlet)).sum(axis=-2)
-    nd = np.ndim(weight)
-    return _bc(leakage_max, nd) * (1.0 - np.exp(-_bc(leakage_gain, nd) * weight))
+    n = np.shape(affinity)[-1]
+    batch = np.broadcast_shapes(np.shape(sanctions)[:-2], np.shape(affinity)[:-2],
+                                np.shape(gdp_share)[:-1], np.shape(outlet)[:-1],
+                                np.shape(leakage_max), np.shape(leakage_gain))
+    exponent = np.empty((math.prod(batch), n))
+    _leak_exponents(
+        _runs(sanctions, batch, (n, n)), _runs(affinity, batch, (n, n)),
+        _runs(gdp_share, batch, (n,)), _runs(outlet, batch, (n,)), per_run(leakage_gain, batch),
+        exponent,
+    )
+    lmax = per_run(leakage_max, batch)[:, None]
+    return _leak_share(lmax, np.exp(exponent)).reshape((*batch, n))  # exp stays numpy's
+
+
+@numba.njit(cache=True)
+def _leak_exponent_run(
+    s: Array, a: Array, gdp: Array, outlet: Array, gain: float, out: Array
+) -> None:  # pragma: no cover - compiled
+    """One run's exponent of :func:`leakage`, into ``out`` (N,): ``-gain * weight_j``, with
+    ``weight_j = sum_k (max(A_kj, 0) [S_kj <= 0] (1 - I)_kj) (gdp_share_k outlet_k)``
+    summed over k in order (numpy's sum over axis -2)."""
+    n = a.shape[0]
+    for k in range(n):
+        g = gdp[k] * outlet[k]
+        for j in range(n):
+            term = _np_maximum(a[k, j], 0.0) * (1.0 if s[k, j] <= 0.0 else 0.0) * _off(k, j) * g
+            out[j] = term if k == 0 else out[j] + term
+    for j in range(n):
+        out[j] = -gain * out[j]
+
+
+@numba.njit(cache=True)
+def _leak_exponents(
+    s: Array, a: Array, gdp: Array, outlet: Array, gain: Array, out: Array
+) -> None:  # pragma: no cover - compiled
+    for b in range(s.shape[0]):
+        _leak_exponent_run(s[b], a[b], gdp[b], outlet[b], gain[b], out[b])
+
+
+@numba.njit(cache=True, inline="always")
+def _leak(leakage_max: float, e: float) -> float:  # pragma: no cover - compiled
+    """``leak_j = leakage_max * (1 - e_j)`` from ``e_j = exp(-gain * weight_j)``."""
+    return leakage_max * (1.0 - e)
+
+
+@numba.vectorize(["f8(f8, f8)"], cache=True)
+def _leak_share(leakage_max: float, e: float) -> float:  # pragma: no cover - compiled
+    return _leak(leakage_max, e)
 
 
 def sanction_bite(
@@ -298,10 +394,46 @@ def sanction_bite(
     >>> sanction_bite(S, D, np.zeros(2), np.zeros(2), np.zeros((2, 2))).tolist()
     [0.0, 0.2]
     """
-    dep_t = np.swapaxes(dependence, -1, -2)  # [i, j] = D_ji, j's dependence on i
-    unilateral = (sanctions * dep_t).sum(axis=-2)
-    un = un_level * (un_comply * dep_t).sum(axis=-2)
-    return np.minimum(unilateral + un, 1.0) * (1.0 - leak)
+    n = np.shape(sanctions)[-1]
+    batch = np.broadcast_shapes(np.shape(sanctions)[:-2], np.shape(dependence)[:-2],
+                                np.shape(leak)[:-1], np.shape(un_level)[:-1],
+                                np.shape(un_comply)[:-2])
+    out = np.empty((*batch, n))
+    _bites(_runs(sanctions, batch, (n, n)), _runs(dependence, batch, (n, n)),
+           _runs(leak, batch, (n,)), _runs(un_level, batch, (n,)),
+           _runs(un_comply, batch, (n, n)), out.reshape((-1, n)))
+    return out
+
+
+@numba.njit(cache=True, inline="always")
+def _unleaked(x: float, leak: float) -> float:  # pragma: no cover - compiled
+    """The share ``1 - leak`` of a bite that third parties do not offset: ``x (1 - leak)``."""
+    return x * (1.0 - leak)
+
+
+@numba.njit(cache=True)
+def _bite_run(
+    s: Array, dep: Array, leak: Array, un_level: Array, comply: Array, out: Array
+) -> None:  # pragma: no cover - compiled
+    """One run of :func:`sanction_bite`, into ``out`` (N,): ``min(sum_i S_ij D_ji
+    + un_level_j sum_i comply_ij D_ji, 1) (1 - leak_j)``, both sums over i in order
+    (numpy's sum over axis -2)."""
+    n = s.shape[0]
+    for j in range(n):
+        unilateral = s[0, j] * dep[j, 0]
+        un = comply[0, j] * dep[j, 0]
+        for i in range(1, n):
+            unilateral += s[i, j] * dep[j, i]
+            un += comply[i, j] * dep[j, i]
+        out[j] = _unleaked(_np_minimum(unilateral + un_level[j] * un, 1.0), leak[j])
+
+
+@numba.njit(cache=True)
+def _bites(
+    s: Array, dep: Array, leak: Array, un_level: Array, comply: Array, out: Array
+) -> None:  # pragma: no cover - compiled
+    for b in range(s.shape[0]):
+        _bite_run(s[b], dep[b], leak[b], un_level[b], comply[b], out[b])
 
 
 def deterrence(
@@ -320,11 +452,44 @@ def deterrence(
     >>> deterrence(w, P, 1.0, np.ones(2)).round(3).tolist()
     [[1.0, 1.0], [1.0, 1.0]]
     """
-    n = warheads.shape[-1]
-    allied = (pact * (1.0 - np.eye(n)) * _row(warheads)).sum(axis=-1)
-    total = warheads + _bc(extended, np.ndim(allied)) * umbrella * allied
-    d = np.minimum(np.log1p(total) / np.log1p(5000.0), 1.0)
-    return np.broadcast_to(_row(d), pact.shape)
+    n = np.shape(pact)[-1]
+    batch = np.broadcast_shapes(np.shape(warheads)[:-1], np.shape(pact)[:-2],
+                                np.shape(extended), np.shape(umbrella)[:-1])
+    total = np.empty((*batch, n))
+    _deterrence_totals(_runs(warheads, batch, (n,)), _runs(pact, batch, (n, n)),
+                       per_run(extended, batch), _runs(umbrella, batch, (n,)),
+                       total.reshape((-1, n)))
+    d = _deterrence_level(total)
+    return np.broadcast_to(_row(d), (*batch, n, n))
+
+
+@numba.njit(cache=True)
+def _deterrence_total_run(
+    warheads: Array, pact: Array, extended: float, umbrella: Array, scratch: Array, out: Array
+) -> None:  # pragma: no cover - compiled
+    """One run's warheads behind each actor j, into ``out`` (N,): ``w_j + (extended
+    umbrella_j) sum_k (P_jk (1 - I)_jk) w_k``, the sum pairwise as numpy's over the last
+    axis (``scratch`` is a row of N)."""
+    n = pact.shape[0]
+    for j in range(n):
+        for k in range(n):
+            scratch[k] = pact[j, k] * _off(j, k) * warheads[k]
+        out[j] = warheads[j] + extended * umbrella[j] * pairwise_sum(scratch)
+
+
+@numba.njit(cache=True)
+def _deterrence_totals(
+    warheads: Array, pact: Array, extended: Array, umbrella: Array, out: Array
+) -> None:  # pragma: no cover - compiled
+    scratch = np.empty(warheads.shape[-1])
+    for b in range(pact.shape[0]):
+        _deterrence_total_run(warheads[b], pact[b], extended[b], umbrella[b], scratch, out[b])
+
+
+def _deterrence_level(total: Array) -> Array:
+    """Deterrence from the warheads behind an actor: ``min(log1p(total) / log1p(5000), 1)``
+    (numpy's ``log1p``)."""
+    return np.minimum(np.log1p(total) / np.log1p(5000.0), 1.0)
 
 
 def pact_trigger(
@@ -344,13 +509,59 @@ def pact_trigger(
     >>> pact_trigger(P, W, att, np.zeros((3, 3)))[0].tolist()
     [0.0, 0.0, 1.0]
     """
+    n = np.shape(pact)[-1]
+    batch = np.broadcast_shapes(np.shape(pact)[:-2], np.shape(at_war)[:-2],
+                                np.shape(attacked)[:-2], np.shape(front)[:-2], np.shape(losing))
+    dyad = (n, n)
+    out = np.empty((*batch, n, n))
+    _pact_triggers(_runs(pact, batch, dyad), _runs(at_war, batch, dyad),
+                   _runs(attacked, batch, dyad), _runs(front, batch, dyad),
+                   per_run(losing, batch), out.reshape((-1, n, n)))
+    return out
+
+
+@numba.njit(cache=True)
+def _trigger_run(
+    pact: Array, w: Array, attacked: Array, front: Array, losing: float, called: Array,
+    calls: Array, out: Array,
+) -> None:  # pragma: no cover - compiled
+    """One run of :func:`pact_trigger`, into ``out`` (N, N) (``called`` (N, N) and ``calls``
+    (N,) bool are scratch).
+
+    ``called_kj = W_kj max(att_jk, [F_kj < -losing])``; ``trig_ij = [sum_k P_ik (1 - I)_ik
+    called_kj > 0]`` (for 0/1 matrices the sum's order does not matter: it counts, and
+    allies k with no call add nothing); ``out_ij = trig_ij (1 - I)_ij (1 - W_ij)``.
+    """
+    n = pact.shape[0]
+    for k in range(n):
+        calls[k] = False
+        for j in range(n):
+            c = 0.0  # W_kj = 0 calls no one
+            if w[k, j] != 0.0:
+                c = w[k, j] * _np_maximum(attacked[j, k], 1.0 if front[k, j] < -losing else 0.0)
+                calls[k] = calls[k] or c != 0.0
+            called[k, j] = c
+    for i in range(n):
+        for j in range(n):
+            out[i, j] = 0.0
+        for k in range(n):
+            p = pact[i, k] * _off(i, k)
+            if calls[k] and p != 0.0:
+                for j in range(n):
+                    out[i, j] += p * called[k, j]
+        for j in range(n):
+            trig = 1.0 if out[i, j] > 0.0 else 0.0
+            out[i, j] = trig * _off(i, j) * (1.0 - w[i, j])
+
+
+@numba.njit(cache=True)
+def _pact_triggers(
+    pact: Array, w: Array, attacked: Array, front: Array, losing: Array, out: Array
+) -> None:  # pragma: no cover - compiled
     n = pact.shape[-1]
-    losing = _bc(losing, np.ndim(front))
-    called = at_war * np.maximum(np.swapaxes(attacked, -1, -2), front < -losing)  # [k, j]
-    p = pact * (1.0 - np.eye(n))
-    # max over allies k of P_ik * called_kj, for 0/1 matrices: (P @ called) > 0
-    trig = ((p @ called) > 0).astype(np.float64)
-    return trig * (1.0 - np.eye(n)) * (1.0 - at_war)
+    called, calls = np.empty((n, n)), np.empty(n, dtype=np.bool_)
+    for b in range(pact.shape[0]):
+        _trigger_run(pact[b], w[b], attacked[b], front[b], losing[b], called, calls, out[b])
 
 
 def munitions_shortfall(
@@ -365,7 +576,203 @@ def munitions_shortfall(
     >>> munitions_shortfall(np.array([1.2]), np.array([0.1]), np.array([0.3]), np.array([1.0]))
     array([0.1])
     """
-    return at_war_any * np.maximum(consumption - production - stock / 12.0, 0.0)
+    return _munitions_shortfall(stock, production, consumption, at_war_any)
+
+
+@numba.njit(cache=True, inline="always")
+def _shortfall(
+    stock: float, production: float, consumption: float, war: float
+) -> float:  # pragma: no cover - compiled
+    """``war * max(cons - prod - stock / 12, 0)``."""
+    return war * _np_maximum(consumption - production - stock / 12.0, 0.0)
+
+
+@numba.vectorize(["f8(f8, f8, f8, f8)"], cache=True)
+def _munitions_shortfall(
+    stock: float, production: float, consumption: float, war: float
+) -> float:  # pragma: no cover - compiled
+    return _shortfall(stock, production, consumption, war)
+
+
+#: Per-run inputs of :func:`_perception`, the columns of its ``runs`` argument, in order:
+#: parameters, then levers, then ``log(max(china_support_russia, 1e-9))`` (numpy's log).
+PERCEPTION_RUN_INPUTS: tuple[str, ...] = (
+    "sanction_intensity", "un_compliance_affinity", "leakage_gain", "extended_deterrence",
+    "pact_losing_front", "reserve_months", "export_share", "bloc_threshold",
+    "shells_per_container", "western_sanctions", "china_support_russia", "us_korea_posture",
+    "ukraine_support", "negotiation", "us_offer", "log_china_support",
+)
+#: What :func:`_perception` writes, in order: its dyadic outputs ``(B, N, N)`` (``food_in``
+#: is ``[i, j]`` = food j sent i), then its per-actor outputs ``(B, N)`` (``leak_exponent``
+#: and ``deter_total`` still lack numpy's ``exp`` and ``log1p``).
+PERCEPTION_DYADS: tuple[str, ...] = (
+    "hostility", "sanctions_eff", "violation", "trigger", "dcap", "enemy_of_friend", "offer",
+    "support_shift", "arms_in_kcont", "food_in",
+)
+PERCEPTION_ACTORS: tuple[str, ...] = (
+    "nominal_bite", "leak_exponent", "intensity", "deter_total", "shortfall", "need",
+    "exportable",
+)
+
+
+@numba.njit(cache=True)
+def _perception(
+    affinity: Array, at_war: Array, sanctions: Array, attacked: Array, front: Array,
+    pact: Array, arms: Array, food_flow: Array,
+    stock: Array, un_level: Array, capability: Array, econ_loss: Array,
+    west: Array, china: Array, umbrella_mask: Array, gdp_share: Array, dependence: Array,
+    warheads: Array, production: Array, consumption: Array, capability0: Array,
+    runs: Array, rus: int, usa: int, chn: int, dyads: Any, actors: Any,
+) -> None:  # pragma: no cover - compiled
+    """The facts of the month (``scenarios.dynamics.perceive``) for a block of runs, in one
+    sweep over each run's actors and dyads, up to numpy's transcendentals.
+
+    Dyadic inputs are ``(B, N, N)``, per-actor state ``(B, N)``, the world's arrays ``(N,)``
+    or ``(N, N)``, ``runs`` is ``(B, len(PERCEPTION_RUN_INPUTS))``; ``rus``, ``usa``,
+    ``chn`` are actor positions (-1 when not modelled). The results go into the tuples of
+    arrays ``dyads`` and ``actors``, named by ``PERCEPTION_DYADS`` and ``PERCEPTION_ACTORS``.
+    """
+    (hostility_, s_eff, violation, trigger, dcap, enemy_of_friend, offer, support_shift,
+     arms_in, food_in) = dyads
+    nominal, leak_exponent, intensity, deter_total, shortfall, need, exportable = actors
+    nb, n = affinity.shape[0], affinity.shape[1]
+    # scratch, one run at a time
+    west_mult, outlet, umbrella = np.empty(n), np.empty(n), np.empty(n)
+    war_any, aggressor, rel = np.empty(n), np.empty(n), np.empty(n)
+    no_leak, row = np.zeros(n), np.empty(n)
+    comply, helps, called = np.empty((n, n)), np.empty((n, n)), np.empty((n, n))
+    suppliers, calls = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.bool_)
+    for b in range(nb):
+        intensity0, comply_affinity, gain = runs[b, 0], runs[b, 1], runs[b, 2]
+        extended, losing, reserve_months = runs[b, 3], runs[b, 4], runs[b, 5]
+        export_share, bloc, spc = runs[b, 6], runs[b, 7], runs[b, 8]
+        l_west, l_china, l_korea, l_ukraine = runs[b, 9], runs[b, 10], runs[b, 11], runs[b, 12]
+        l_negotiation, l_us_offer, log_china = runs[b, 13], runs[b, 14], runs[b, 15]
+        a, w, att, s, eof = affinity[b], at_war[b], attacked[b], s_eff[b], enemy_of_friend[b]
+        # per actor: the levers' multipliers, war, aggression, munitions, relative capability
+        for i in range(n):
+            west_mult[i] = _lever_scale(west[i], l_west)  # the West's sanctions lever
+            outlet[i] = _lever_scale(china[i], l_china)  # China's outlet for Russia
+            umbrella[i] = _lever_scale(umbrella_mask[i], l_korea)  # US posture in Korea
+            intensity[b, i] = _clip01(intensity0 * west_mult[i])
+            # war_any = [sum_j W_ij > 0], aggressor = min(sum_j att_ij, 1): 0/1 counts, summed
+            # in any order
+            wars, attacks = 0.0, 0.0
+            for j in range(n):
+                wars += w[i, j]
+                attacks += att[i, j]
+            war_any[i] = 1.0 if wars > 0.0 else 0.0
+            aggressor[i] = _np_minimum(attacks, 1.0)
+            st, prod, cons = stock[b, i], production[i], consumption[i]
+            short = _shortfall(st, prod, cons, war_any[i])
+            shortfall[b, i] = short
+            need[b, i] = short / _np_maximum(cons, 1e-9)
+            # exportable = min((export_share * surplus + spare) * west_arms, stock + prod),
+            # surplus = max(stock - reserve_months * cons, 0), spare = max(prod - cons war, 0)
+            surplus = _np_maximum(st - reserve_months * cons, 0.0)
+            spare = _np_maximum(prod - cons * war_any[i], 0.0)
+            exportable[b, i] = _np_minimum(
+                (export_share * surplus + spare) * _lever_scale(west[i], l_ukraine), st + prod)
+            # rel = capability (1 - econ_loss) / max(capability0, 1e-12)
+            rel[i] = (capability[b, i] * (1.0 - econ_loss[b, i])
+                      / _np_maximum(capability0[i], 1e-12))
+        # per dyad: hostility, effective sanctions (the West's lever multiplies its senders'
+        # intensity), UN compliance, capability gap, support received
+        for i in range(n):
+            for j in range(n):
+                hostility_[b, i, j] = _hostile(a[i, j], w[i, j])
+                s[i, j] = _clip01(sanctions[b, i, j] * west_mult[i])
+                comply[i, j] = (1.0 if a[i, j] < comply_affinity else 0.0) * _off(i, j)
+                dcap[b, i, j] = rel[i] - rel[j]
+                arms_in[b, i, j] = arms[b, j, i] / spc
+                food_in[b, i, j] = food_flow[b, j, i]
+                helps[i, j] = 0.0
+                eof[i, j] = 0.0
+                offer[b, i, j] = 0.0
+                support_shift[b, i, j] = 0.0
+        # helps_ij = min(sum_k [S_ik > 0] [arms_jk > 0], 1): j armed a state i sanctions
+        for k in range(n):
+            m = 0
+            for j in range(n):
+                if arms[b, j, k] > 0.0:
+                    suppliers[m] = j
+                    m += 1
+            if m:
+                for i in range(n):
+                    if s[i, k] > 0.0:
+                        for x in range(m):
+                            helps[i, suppliers[x]] = 1.0
+        # violation_ij = max(aggressor_j, helps_ij) * (0.5 (1 - A_ij)) * (1 - I)_ij: a
+        # violation weighs on a sender in proportion to its disagreement with the target
+        for i in range(n):
+            for j in range(n):
+                violation[b, i, j] = (_np_maximum(aggressor[j], helps[i, j])
+                                      * (0.5 * (1.0 - a[i, j])) * _off(i, j))
+        # enemy_of_friend_ij = min(sum_k friend_ik W_kj, 1), friend_ik = [A_ik > bloc](1 - I)_ik
+        # (0/1 counts; a state k at war with no one adds nothing)
+        for k in range(n):
+            if war_any[k] > 0.0:
+                for i in range(n):
+                    if a[i, k] > bloc and i != k:
+                        for j in range(n):
+                            eof[i, j] += w[k, j]
+        for i in range(n):
+            for j in range(n):
+                eof[i, j] = _np_minimum(eof[i, j], 1.0)
+        # the rules
+        _leak_exponent_run(s, a, gdp_share, outlet, gain, leak_exponent[b])
+        _bite_run(s, dependence, no_leak, un_level[b], comply, nominal[b])
+        _deterrence_total_run(warheads, pact[b], extended, umbrella, row, deter_total[b])
+        _trigger_run(pact[b], w, att, front[b], losing, called, calls, trigger[b])
+        # standing offers between Russia and the West, and whoever is at war with Russia
+        if rus >= 0:
+            for i in range(n):
+                party = _np_maximum(west[i], w[rus, i])
+                offer[b, i, rus] = l_negotiation * party
+                offer[b, rus, i] = l_negotiation * party
+            if usa >= 0:
+                offer[b, usa, rus] = _np_maximum(offer[b, usa, rus], l_us_offer)
+                offer[b, rus, usa] = _np_maximum(offer[b, rus, usa], l_us_offer)
+            if chn >= 0:
+                support_shift[b, chn, rus] = log_china
+
+
+@numba.njit(cache=True)
+def _perception_bites(
+    leakage_max: Array, e: Array, nominal: Array, intensity: Array, dependence: Array,
+    leak: Array, bite: Array, bite_new: Array,
+) -> None:  # pragma: no cover - compiled
+    """Leakage, bite and the bite of a new sanction (into ``leak``, ``bite`` ``(B, N)`` and
+    ``bite_new`` ``(B, N, N)``), from ``e = exp(leak exponent)`` (``(B, N)``, numpy's exp)
+    and :func:`_perception`'s nominal bite and intensity: ``leak_j = leakage_max (1 - e_j)``,
+    ``bite_j = nominal_j (1 - leak_j)``, ``bite_new_ij = (intensity_i D_ji) (1 - leak_j)``."""
+    nb, n = e.shape[0], e.shape[1]
+    for b in range(nb):
+        for j in range(n):
+            leak[b, j] = _leak(leakage_max[b], e[b, j])
+            bite[b, j] = _unleaked(nominal[b, j], leak[b, j])
+        for i in range(n):
+            for j in range(n):
+                bite_new[b, i, j] = _unleaked(intensity[b, i] * dependence[j, i], leak[b, j])
+
+
+@numba.njit(cache=True)
+def _nuclear_pairs(nuclear: Array, pact: Array, out: Array) -> None:  # pragma: no cover - compiled
+    """Pairs where a nuclear-armed state faces a nuclear-armed or nuclear-protected one
+    (``scenarios.dynamics._major_pair``), into ``out`` ``(B, N, N)`` bool: ``guarded_j =
+    nuclear_j or max_k P_jk nuclear_k > 0``; ``major_ij = (nuclear_i and guarded_j) or
+    (guarded_i and nuclear_j)``. ``nuclear`` is ``(N,)`` bool, ``pact`` ``(B, N, N)``."""
+    nb, n = pact.shape[0], pact.shape[1]
+    guarded = np.empty(n, dtype=np.bool_)
+    for b in range(nb):
+        for j in range(n):
+            g = nuclear[j]
+            for k in range(n):
+                g = g or (nuclear[k] and pact[b, j, k] > 0.0)
+            guarded[j] = g
+        for i in range(n):
+            for j in range(n):
+                out[b, i, j] = (nuclear[i] and guarded[j]) or (guarded[i] and nuclear[j])
 
 
 def affinity_from_alignment(alignment: Array, scale: Float) -> Array:
