@@ -237,7 +237,7 @@ def perceive(world: World, state: State, p: Any, t: int) -> Perception:
                  if chn >= 0 and rus >= 0 else 0.0)
     by_name = {"log_china_support": log_china, **lev}  # the levers, or else a parameter
     runs = np.stack([rules.per_run(by_name[k] if k in by_name else getattr(p, k), batch)
-                     for k in rules.PERCEPTION_RUN_INPUTS], axis=1)
+                     for k in rules._PERCEPTION_RUN_INPUTS], axis=1)
 
     def dyads(a: Any) -> F64:
         return rules.flat_runs(np.asarray(a, dtype=np.float64), 2)
@@ -250,8 +250,8 @@ def perceive(world: World, state: State, p: Any, t: int) -> Perception:
 
     # outputs allocated here, by numpy (large arrays allocated in a kernel fault their pages
     # in again on every call)
-    out = {k: np.empty((size, n, n)) for k in rules.PERCEPTION_DYADS}
-    out |= {k: np.empty((size, n)) for k in rules.PERCEPTION_ACTORS}
+    out = {k: np.empty((size, n, n)) for k in rules._PERCEPTION_DYADS}
+    out |= {k: np.empty((size, n)) for k in rules._PERCEPTION_ACTORS}
     rules._perception(
         dyads(state.affinity), dyads(state.at_war), dyads(state.sanctions),
         dyads(state.attacked), dyads(state.front), dyads(state.pact), dyads(state.arms),
@@ -260,8 +260,8 @@ def perceive(world: World, state: State, p: Any, t: int) -> Perception:
         fixed(world.mask(["CHN"])), fixed(world.mask(["KOR", "JPN"])), fixed(world.gdp_share),
         fixed(world.dependence), fixed(world.warheads), fixed(world.production),
         fixed(world.consumption), fixed(world.capability0), runs, rus, usa, chn,
-        tuple(out[k] for k in rules.PERCEPTION_DYADS),
-        tuple(out[k] for k in rules.PERCEPTION_ACTORS),
+        tuple(out[k] for k in rules._PERCEPTION_DYADS),
+        tuple(out[k] for k in rules._PERCEPTION_ACTORS),
     )
     # numpy's transcendentals, between and after the compiled sweeps
     out |= {"leak": np.empty((size, n)), "bite": np.empty((size, n)),

@@ -413,27 +413,31 @@ def _unleaked(x: float, leak: float) -> float:  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _bite_run(
-    s: Array, dep: Array, leak: Array, un_level: Array, comply: Array, out: Array
+    s: Array, dep: Array, leak: Array, un_level: Array, comply: Array, un: Array, out: Array
 ) -> None:  # pragma: no cover - compiled
-    """One run of :func:`sanction_bite`, into ``out`` (N,): ``min(sum_i S_ij D_ji
-    + un_level_j sum_i comply_ij D_ji, 1) (1 - leak_j)``, both sums over i in order
-    (numpy's sum over axis -2)."""
+    """One run of :func:`sanction_bite`, into ``out`` (N,) (``un`` (N,) is scratch):
+    ``min(sum_i S_ij D_ji + un_level_j sum_i comply_ij D_ji, 1) (1 - leak_j)``, both sums
+    over i in order (numpy's sum over axis -2)."""
     n = s.shape[0]
+    for i in range(n):
+        for j in range(n):
+            if i == 0:
+                out[j] = s[0, j] * dep[j, 0]  # the unilateral sum
+                un[j] = comply[0, j] * dep[j, 0]
+            else:
+                out[j] += s[i, j] * dep[j, i]
+                un[j] += comply[i, j] * dep[j, i]
     for j in range(n):
-        unilateral = s[0, j] * dep[j, 0]
-        un = comply[0, j] * dep[j, 0]
-        for i in range(1, n):
-            unilateral += s[i, j] * dep[j, i]
-            un += comply[i, j] * dep[j, i]
-        out[j] = _unleaked(_np_minimum(unilateral + un_level[j] * un, 1.0), leak[j])
+        out[j] = _unleaked(_np_minimum(out[j] + un_level[j] * un[j], 1.0), leak[j])
 
 
 @numba.njit(cache=True)
 def _bites(
     s: Array, dep: Array, leak: Array, un_level: Array, comply: Array, out: Array
 ) -> None:  # pragma: no cover - compiled
+    un = np.empty(s.shape[-1])
     for b in range(s.shape[0]):
-        _bite_run(s[b], dep[b], leak[b], un_level[b], comply[b], out[b])
+        _bite_run(s[b], dep[b], leak[b], un_level[b], comply[b], un, out[b])
 
 
 def deterrence(
@@ -523,35 +527,43 @@ def pact_trigger(
 @numba.njit(cache=True)
 def _trigger_run(
     pact: Array, w: Array, attacked: Array, front: Array, losing: float, called: Array,
-    calls: Array, out: Array,
+    callers: Array, out: Array,
 ) -> None:  # pragma: no cover - compiled
-    """One run of :func:`pact_trigger`, into ``out`` (N, N) (``called`` (N, N) and ``calls``
-    (N,) bool are scratch).
+    """One run of :func:`pact_trigger`, into ``out`` (N, N) (``called`` (N, N) and
+    ``callers`` (N,) int are scratch).
 
     ``called_kj = W_kj max(att_jk, [F_kj < -losing])``; ``trig_ij = [sum_k P_ik (1 - I)_ik
     called_kj > 0]`` (for 0/1 matrices the sum's order does not matter: it counts, and
     allies k with no call add nothing); ``out_ij = trig_ij (1 - I)_ij (1 - W_ij)``.
     """
     n = pact.shape[0]
+    m = 0  # callers[:m]: the states k with a call on someone
     for k in range(n):
-        calls[k] = False
+        calls = False
         for j in range(n):
             c = 0.0  # W_kj = 0 calls no one
             if w[k, j] != 0.0:
                 c = w[k, j] * _np_maximum(attacked[j, k], 1.0 if front[k, j] < -losing else 0.0)
-                calls[k] = calls[k] or c != 0.0
+                calls = calls or c != 0.0
             called[k, j] = c
+        if calls:
+            callers[m] = k
+            m += 1
     for i in range(n):
         for j in range(n):
             out[i, j] = 0.0
-        for k in range(n):
+        allied_call = False
+        for x in range(m):
+            k = callers[x]
             p = pact[i, k] * _off(i, k)
-            if calls[k] and p != 0.0:
+            if p != 0.0:
+                allied_call = True
                 for j in range(n):
                     out[i, j] += p * called[k, j]
-        for j in range(n):
-            trig = 1.0 if out[i, j] > 0.0 else 0.0
-            out[i, j] = trig * _off(i, j) * (1.0 - w[i, j])
+        if allied_call:  # else trig_i = 0 and out_i = 0
+            for j in range(n):
+                trig = 1.0 if out[i, j] > 0.0 else 0.0
+                out[i, j] = trig * _off(i, j) * (1.0 - w[i, j])
 
 
 @numba.njit(cache=True)
@@ -559,9 +571,9 @@ def _pact_triggers(
     pact: Array, w: Array, attacked: Array, front: Array, losing: Array, out: Array
 ) -> None:  # pragma: no cover - compiled
     n = pact.shape[-1]
-    called, calls = np.empty((n, n)), np.empty(n, dtype=np.bool_)
+    called, callers = np.empty((n, n)), np.empty(n, dtype=np.int64)
     for b in range(pact.shape[0]):
-        _trigger_run(pact[b], w[b], attacked[b], front[b], losing[b], called, calls, out[b])
+        _trigger_run(pact[b], w[b], attacked[b], front[b], losing[b], called, callers, out[b])
 
 
 def munitions_shortfall(
@@ -596,7 +608,7 @@ def _munitions_shortfall(
 
 #: Per-run inputs of :func:`_perception`, the columns of its ``runs`` argument, in order:
 #: parameters, then levers, then ``log(max(china_support_russia, 1e-9))`` (numpy's log).
-PERCEPTION_RUN_INPUTS: tuple[str, ...] = (
+_PERCEPTION_RUN_INPUTS: tuple[str, ...] = (
     "sanction_intensity", "un_compliance_affinity", "leakage_gain", "extended_deterrence",
     "pact_losing_front", "reserve_months", "export_share", "bloc_threshold",
     "shells_per_container", "western_sanctions", "china_support_russia", "us_korea_posture",
@@ -605,11 +617,11 @@ PERCEPTION_RUN_INPUTS: tuple[str, ...] = (
 #: What :func:`_perception` writes, in order: its dyadic outputs ``(B, N, N)`` (``food_in``
 #: is ``[i, j]`` = food j sent i), then its per-actor outputs ``(B, N)`` (``leak_exponent``
 #: and ``deter_total`` still lack numpy's ``exp`` and ``log1p``).
-PERCEPTION_DYADS: tuple[str, ...] = (
+_PERCEPTION_DYADS: tuple[str, ...] = (
     "hostility", "sanctions_eff", "violation", "trigger", "dcap", "enemy_of_friend", "offer",
     "support_shift", "arms_in_kcont", "food_in",
 )
-PERCEPTION_ACTORS: tuple[str, ...] = (
+_PERCEPTION_ACTORS: tuple[str, ...] = (
     "nominal_bite", "leak_exponent", "intensity", "deter_total", "shortfall", "need",
     "exportable",
 )
@@ -628,9 +640,9 @@ def _perception(
     sweep over each run's actors and dyads, up to numpy's transcendentals.
 
     Dyadic inputs are ``(B, N, N)``, per-actor state ``(B, N)``, the world's arrays ``(N,)``
-    or ``(N, N)``, ``runs`` is ``(B, len(PERCEPTION_RUN_INPUTS))``; ``rus``, ``usa``,
+    or ``(N, N)``, ``runs`` is ``(B, len(_PERCEPTION_RUN_INPUTS))``; ``rus``, ``usa``,
     ``chn`` are actor positions (-1 when not modelled). The results go into the tuples of
-    arrays ``dyads`` and ``actors``, named by ``PERCEPTION_DYADS`` and ``PERCEPTION_ACTORS``.
+    arrays ``dyads`` and ``actors``, named by ``_PERCEPTION_DYADS`` and ``_PERCEPTION_ACTORS``.
     """
     (hostility_, s_eff, violation, trigger, dcap, enemy_of_friend, offer, support_shift,
      arms_in, food_in) = dyads
@@ -641,7 +653,7 @@ def _perception(
     war_any, aggressor, rel = np.empty(n), np.empty(n), np.empty(n)
     no_leak, row = np.zeros(n), np.empty(n)
     comply, helps, called = np.empty((n, n)), np.empty((n, n)), np.empty((n, n))
-    suppliers, calls = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.bool_)
+    suppliers, callers = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
     for b in range(nb):
         intensity0, comply_affinity, gain = runs[b, 0], runs[b, 1], runs[b, 2]
         extended, losing, reserve_months = runs[b, 3], runs[b, 4], runs[b, 5]
@@ -721,9 +733,9 @@ def _perception(
                 eof[i, j] = _np_minimum(eof[i, j], 1.0)
         # the rules
         _leak_exponent_run(s, a, gdp_share, outlet, gain, leak_exponent[b])
-        _bite_run(s, dependence, no_leak, un_level[b], comply, nominal[b])
+        _bite_run(s, dependence, no_leak, un_level[b], comply, row, nominal[b])
         _deterrence_total_run(warheads, pact[b], extended, umbrella, row, deter_total[b])
-        _trigger_run(pact[b], w, att, front[b], losing, called, calls, trigger[b])
+        _trigger_run(pact[b], w, att, front[b], losing, called, callers, trigger[b])
         # standing offers between Russia and the West, and whoever is at war with Russia
         if rus >= 0:
             for i in range(n):
