@@ -80,6 +80,15 @@ def _runs(a: Any, batch: tuple[int, ...], core: tuple[int, ...]) -> Any:
     return f if f.flags.writeable else f.copy()
 
 
+def _param_table(p: Any, names: tuple[str, ...], batch: tuple[int, ...]) -> F64:
+    """Parameters ``names`` as a kernel takes them: a contiguous ``(B, len(names))`` table,
+    one row per run (the columns of :func:`scenarios.rules.per_run`, built in one go)."""
+    cols = np.broadcast_arrays(*(np.asarray(getattr(p, name), dtype=np.float64)
+                                 for name in names))
+    table = np.broadcast_to(np.stack(cols, axis=-1), (*batch, len(names)))
+    return np.ascontiguousarray(table.reshape(-1, len(names)))
+
+
 def _at(world: World, code: str) -> int:
     return world.index(code)
 
@@ -341,8 +350,7 @@ def decide(
     def actor(a: Any) -> Any:  # a per-actor array (..., N) as the kernel takes it
         return _runs(a, batch, (n,))
 
-    par = np.stack([rules.per_run(getattr(p, name), batch) for name in rules._DECIDE_PARAMS],
-                   axis=-1)
+    par = _param_table(p, rules._DECIDE_PARAMS, batch)
     # the sender's lever (Western sanctions) shifts its threat motive (by its log, in numpy)
     west_mult = 1.0 + world.west * (_lever(state, "western_sanctions") - 1.0)
     log_mult = rules._log_multiplier(_runs(west_mult, batch, (n,))[:, lo:hi])

@@ -473,8 +473,13 @@ def _game(
     u_impose: float, threat_rate: float, concede_intercept: float, concede_bite: float,
     impose_intercept: float, impose_motive: float,
 ) -> int:  # pragma: no cover - compiled
-    """:func:`sanction_game` of one dyad: 0 none, 1 concede, 2 imposed, 3 backdown."""
-    if eligible == 0 or not u_threat < threat_rate * _sig(motive):
+    """:func:`sanction_game` of one dyad: 0 none, 1 concede, 2 imposed, 3 backdown.
+
+    A draw ``u_threat >= threat_rate`` is no threat whatever the motive (``threat_rate *
+    sigmoid(m) <= threat_rate`` for a rate >= 0): the test skips the logistic, not a case."""
+    if eligible == 0 or not u_threat < threat_rate:
+        return 0
+    if not u_threat < threat_rate * _sig(motive):
         return 0
     # the target's and the sender's answers matter only where a threat is made
     if u_concede < _sig(concede_intercept + concede_bite * bite):
@@ -704,12 +709,16 @@ def _move(
     rung: int, rung_t: int, pressure: float, nuclear: float, at_war: float, u: float,
     nuclear_threshold: float, war_threshold: float, up_rate: float, down_rate: float,
 ) -> int:  # pragma: no cover - compiled
-    """:func:`escalation_move` of one dyad."""
+    """:func:`escalation_move` of one dyad.
+
+    A draw ``u >= up_rate`` cannot go up and one ``u <= 1 - down_rate`` cannot go down,
+    whatever the pressure (``rate * sigmoid <= rate`` for a rate >= 0), and down matters only
+    when not up: those tests skip the logistic, not a case."""
     taboo = 1.0 if (rung == WAR_RUNG and rung_t < NUCLEAR_RUNG) else 0.0
     brink = 1.0 if (rung == WAR_RUNG - 1 and at_war <= 0) else 0.0
     restraint = nuclear_threshold * taboo + war_threshold * brink
-    up = u < up_rate * _sig(pressure - restraint)
-    down = u > 1.0 - down_rate * _sig(-pressure)
+    up = u < up_rate and u < up_rate * _sig(pressure - restraint)
+    down = (not up and u > 1.0 - down_rate) and u > 1.0 - down_rate * _sig(-pressure)
     new = rung + (1 if up else (-1 if down else 0))
     top = len(RUNGS) - 1 if nuclear > 0 else WAR_RUNG
     floor = WAR_RUNG if at_war > 0 else 0
