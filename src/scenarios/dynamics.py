@@ -86,7 +86,7 @@ def _param_table(p: Any, names: tuple[str, ...], batch: tuple[int, ...]) -> F64:
     cols = np.broadcast_arrays(*(np.asarray(getattr(p, name), dtype=np.float64)
                                  for name in names))
     table = np.broadcast_to(np.stack(cols, axis=-1), (*batch, len(names)))
-    return np.ascontiguousarray(table.reshape(-1, len(names)))
+    return np.array(table.reshape(-1, len(names)), order="C")  # a writeable copy
 
 
 def _at(world: World, code: str) -> int:

@@ -551,13 +551,15 @@ def arms_allocation(
     shape = np.broadcast_shapes(np.shape(will), short.shape, cap.shape)
     rows = shape[:-1]
 
+    m = math.prod(rows)
+
     def flat(a: Any, s: tuple[int, ...]) -> NDArray[np.float64]:
         return np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=np.float64), s)
-                                    .reshape(-1, s[-1]))
+                                    .reshape(m, s[-1]))
 
     out = np.empty(shape)
     _arms_allocation(flat(will, shape), flat(cap, (*rows, 1))[:, 0], flat(short, shape),
-                     out.reshape(-1, shape[-1]))
+                     out.reshape(m, shape[-1]))
     return out
 
 
@@ -828,15 +830,23 @@ def _decide_rows(
             for j in range(n):
                 off = 0.0 if i == j else 1.0
                 h, v, s = hostility_[b, i, j], violation[b, i, j], s_eff[b, i, j]
-                # sanctions: the threat game where none is in force; lifting as the
-                # hostility and violation that motivated a sanction fade
+                # sanctions: the threat game (threat_motive, sanction_game) where none is in
+                # force, eligible = [S_ij <= 0] off_ij; a sanction in force is lifted with
+                # probability lift_rate (1 - H_ij) (1 - V_ij), as what motivated it fades
                 motive = _motive(b0m, bhm, h, bvm, v, bdm, dependence[i, j], log_mult[b, r])
                 eligible = (1.0 if s <= 0 else 0.0) * off
                 game[b, r, j] = _game(eligible, motive, bite_new[b, i, j], u[b, 0, r, j],
                                       u[b, 1, r, j], u[b, 2, r, j], threat_rate, ci, cb, ii, im)
                 fade = (1.0 - h) * (1.0 - v)
                 lift[b, r, j] = s > 0 and u[b, 3, r, j] < lift_rate * fade
-                # support: never to a state sanctioned, fought, or (arms) at war with friends
+                # support, never to a state sanctioned or fought: free = [S_ij <= 0]
+                # [W_ij <= 0] off_ij; arms not to the enemy of a friend either
+                # (arms_free = free [EoF_ij <= 0]). With b_ij = support_intercept + shift_ij:
+                # will_arms = willingness(A_ij, need_j, recip_food_ij; b_ij) arms_free,
+                # will_food = willingness(A_ij, food_j, recip_arms_ij; b_ij) free,
+                # food_ij = will_food (food_aid_scale food_j + barter_ratio kcont_ij),
+                # tech_ij = sigmoid(tech_intercept + shift_ij + bA A_ij + bR recip_arms_ij)
+                # tech_lever_i free
                 free = (1.0 if (s <= 0 and at_war[b, i, j] <= 0) else 0.0) * off
                 arms_free = free * (1.0 if enemy_of_friend[b, i, j] <= 0 else 0.0)
                 a, shift = affinity[b, i, j], support_shift[b, i, j]
@@ -848,7 +858,9 @@ def _decide_rows(
                                                  + barter * arms_in_kcont[b, i, j])
                 tech_will[b, r, j] = (_sig(tech0 + shift + sa * a + sr * ra)
                                       * tech_lever[b, i] * free)
-                # escalation ladder (no rung toward oneself) and defence-pact entry
+                # the escalation ladder (escalation_pressure, escalation_move; no rung toward
+                # oneself) and defence-pact entry with probability pact_entry_rate where
+                # called (trigger_ij > 0)
                 w, trig, e, e_t = at_war[b, i, j], trigger[b, i, j], rung[b, i, j], rung[b, j, i]
                 pressure = _pressure(e0, eh, h, ew, w, ep, trig, er, e_t, e, ec, dcap[b, i, j],
                                      ed, deter[b, i, j], eo, offer[b, i, j])
@@ -856,7 +868,8 @@ def _decide_rows(
                               down_rate)
                 new_rung[b, r, j] = moved if off > 0 else 0
                 join[b, r, j] = trig > 0 and u[b, 5, r, j] < pact_rate
-            # arms: the row's offers (willingness times need) within what it can export
+            # arms: the row's offers will_arms_ij shortfall_j within what it can export
+            # (arms_allocation)
             _allocate(arms[b, r], shortfall[b], exportable[b, i], scratch, arms[b, r])
 
 
