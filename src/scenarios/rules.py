@@ -550,7 +550,6 @@ def arms_allocation(
     short, cap = _row(shortfall), _col(exportable)
     shape = np.broadcast_shapes(np.shape(will), short.shape, cap.shape)
     rows = shape[:-1]
-
     m = math.prod(rows)
 
     def flat(a: Any, s: tuple[int, ...]) -> NDArray[np.float64]:
@@ -803,8 +802,9 @@ def _decide_rows(
     tech_lever: Any, trigger: Any, rung: Any, dcap: Any, deter: Any, offer: Any,
     game: Any, lift: Any, arms: Any, food_out: Any, tech_will: Any, new_rung: Any, join: Any,
 ) -> None:  # pragma: no cover - compiled
-    """The month's decisions of rows ``lo .. lo + R`` of every run, in one pass (the body of
-    :func:`scenarios.dynamics.decide`, which documents each decision).
+    """The month's dyadic decisions of rows ``lo .. lo + R`` of every run, in one pass (for
+    :func:`scenarios.dynamics.decide`): the sanction game and lifting, support (arms, food,
+    technology), the escalation ladder and defence-pact entry.
 
     Arrays are flattened to runs ``b`` (:func:`flat_runs`): dyadic inputs ``(B, N, N)`` and
     per-actor inputs ``(B, N)`` over all actors; ``dependence`` ``(N, N)`` and ``nuclear``
