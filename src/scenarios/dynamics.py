@@ -70,6 +70,25 @@ def _lever(state: State, name: str) -> F64:
     return state.levers[name][..., None]
 
 
+def _runs(a: Any, batch: tuple[int, ...], core: tuple[int, ...]) -> Any:
+    """``a`` (batch shape ``batch`` or none, then ``core``) as a compiled kernel takes it:
+    runs flattened into one leading axis, C-contiguous and writeable, one dtype per field."""
+    a = np.asarray(a)
+    if a.shape != (*batch, *core):
+        a = np.broadcast_to(a, (*batch, *core))
+    f = rules.flat_runs(a, len(core))
+    return f if f.flags.writeable else f.copy()
+
+
+def _param_table(p: Any, names: tuple[str, ...], batch: tuple[int, ...]) -> F64:
+    """Parameters ``names`` as a kernel takes them: a contiguous ``(B, len(names))`` table,
+    one row per run (the columns of :func:`scenarios.rules.per_run`, built in one go)."""
+    cols = np.broadcast_arrays(*(np.asarray(getattr(p, name), dtype=np.float64)
+                                 for name in names))
+    table = np.broadcast_to(np.stack(cols, axis=-1), (*batch, len(names)))
+    return np.array(table.reshape(-1, len(names)), order="C")  # a writeable copy
+
+
 def _at(world: World, code: str) -> int:
     return world.index(code)
 
@@ -296,68 +315,46 @@ def decide(
     pos = np.arange(lo, hi)
     idx = pos[:, None] * n + np.arange(n)[None, :]
 
-    def r(a: Any) -> Any:  # dyadic rows
-        return a[..., lo:hi, :]
-
-    def c(v: Any) -> Any:  # the row actor's own value, as a column
-        return v[..., lo:hi][..., None]
-
-    def row(v: Any) -> Any:  # the column actor's value, as a row
-        return v[..., None, :]
-
-    off = r(1.0 - np.eye(n))
-    s_now = r(q.sanctions_eff)
     # every dyadic random number of the month, drawn in one pass over a stream axis
-    u_threat, u_concede, u_impose, u_lift, u_escalate, u_pact = np.moveaxis(
-        stream_uniforms(key, t, _DYADIC_STREAMS, idx), -3, 0)
-    pd = rules.ParamView(p, state.affinity)
+    u_dyad = stream_uniforms(key, t, _DYADIC_STREAMS, idx)
+    batch = state.affinity.shape[:-2]
+    shape = (*batch, hi - lo, n)
 
-    # sanctions: threat game and lifting
+    def dyad(a: Any) -> Any:  # a dyadic array (..., N, N) as the kernel takes it
+        return _runs(a, batch, (n, n))
+
+    def actor(a: Any) -> Any:  # a per-actor array (..., N) as the kernel takes it
+        return _runs(a, batch, (n,))
+
+    par = _param_table(p, rules._DECIDE_PARAMS, batch)
+    # the sender's lever (Western sanctions) shifts its threat motive (by its log, in numpy)
     west_mult = 1.0 + world.west * (_lever(state, "western_sanctions") - 1.0)
-    motive = rules.threat_motive(r(q.hostility), r(q.violation), r(world.dependence),
-                                 c(west_mult), p)
-    eligible = (s_now <= 0) * off
-    game = rules.sanction_game(
-        motive, r(q.bite_new), eligible,
-        u_threat, u_concede, u_impose, p,
+    log_mult = rules._log_multiplier(_runs(west_mult, batch, (n,))[:, lo:hi])
+    nuclear = (world.warheads > 0).astype(np.float64)
+    game = np.empty(shape, dtype=np.int8)
+    lift = np.empty(shape, dtype=bool)
+    arms, food, tech_will = np.empty(shape), np.empty(shape), np.empty(shape)
+    new_rung = np.empty(shape, dtype=np.int8)
+    join = np.empty(shape, dtype=bool)
+    # sanctions: threat game (motive, concession, imposition) and lifting as the hostility and
+    # violation that motivated a sanction fade; support: arms for food, technology, never to
+    # a state sanctioned, fought, or at war with one's friends (the enemy of my friend is not
+    # armed by me), arms within what each supplier can export; the escalation ladder and
+    # defence-pact entry: all in one compiled pass (see rules._decide_rows)
+    rules._decide_rows(
+        lo, par, u_dyad.reshape(-1, *u_dyad.shape[-3:]), log_mult,
+        _runs(world.dependence, (), (n, n))[0], nuclear,
+        dyad(q.hostility), dyad(q.violation), dyad(q.sanctions_eff), dyad(q.bite_new),
+        dyad(state.at_war), dyad(q.enemy_of_friend), dyad(state.affinity), actor(q.need),
+        dyad(q.recip_food), dyad(q.recip_arms), dyad(q.support_shift), actor(q.exportable),
+        actor(q.shortfall), actor(state.food), dyad(q.arms_in_kcont), actor(q.tech_lever),
+        dyad(q.trigger), dyad(state.rung), dyad(q.dcap), dyad(q.deter), dyad(q.offer),
+        *(a.reshape(-1, hi - lo, n) for a in (game, lift, arms, food, tech_will, new_rung, join)),
     )
-    # a sanction is lifted only as the hostility and violation that motivated it fade
-    fade = (1.0 - r(q.hostility)) * (1.0 - r(q.violation))
-    lift = (s_now > 0) & (u_lift < pd.lift_rate * fade)
-
-    # support: arms for food, technology; never to a state sanctioned, fought, or at war
-    # with one's friends (the enemy of my friend is not armed by me)
-    free = (s_now <= 0) * (r(state.at_war) <= 0) * off
-    arms_free = free * (r(q.enemy_of_friend) <= 0)
-    will_arms = rules.willingness(r(state.affinity), row(q.need), r(q.recip_food),
-                                  pd.support_intercept + r(q.support_shift), p) * arms_free
-    arms = rules.arms_allocation(will_arms, q.exportable[..., lo:hi], q.shortfall)
-    will_food = rules.willingness(r(state.affinity), row(state.food), r(q.recip_arms),
-                                  pd.support_intercept + r(q.support_shift), p) * free
-    food = will_food * (pd.food_aid_scale * row(state.food)
-                        + pd.barter_ratio * r(q.arms_in_kcont))
-    tech_will = rules.sigmoid(
-        pd.tech_intercept + r(q.support_shift)
-        + pd.support_affinity * r(state.affinity) + pd.support_reciprocity * r(q.recip_arms)
-    ) * c(q.tech_lever) * free
     rus, prk = _at(world, "RUS"), _at(world, "PRK")
     if lo <= rus < hi and prk >= 0:
         blocked = state.offer_accepted > 0
         tech_will[..., rus - lo, prk] = np.where(blocked, 0.0, tech_will[..., rus - lo, prk])
-
-    # escalation ladder and defence-pact entry
-    nuclear = (world.warheads > 0).astype(np.float64)
-    rung_t = np.swapaxes(state.rung, -1, -2)
-    pressure = rules.escalation_pressure(
-        r(q.hostility), r(state.at_war), r(q.trigger), r(state.rung), r(rung_t),
-        r(q.dcap), r(q.deter), r(q.offer), p,
-    )
-    new_rung = rules.escalation_move(
-        r(state.rung), r(rung_t), pressure, c(nuclear), r(state.at_war),
-        u_escalate, p,
-    )
-    new_rung = np.where(off > 0, new_rung, 0).astype(np.int8)
-    join = (r(q.trigger) > 0) & (u_pact < pd.pact_entry_rate)
 
     # UN votes on this month's agenda (states off the Security Council cast no SC vote: 0)
     votes = np.zeros((len(q.agenda), *state.alignment[..., lo:hi].shape), dtype=np.int8)

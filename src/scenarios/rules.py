@@ -827,15 +827,30 @@ def threat_motive(
     :func:`scenarios.dynamics.perceive`) raise it, the sender's own dependence on the target
     lowers it, and the sender's lever (Western sanctions) shifts it.
     """
-    mult = np.log(np.maximum(multiplier, 1e-9))
     p = ParamView(p, hostility_)
-    return (
-        p.threat_motive_intercept
-        + p.threat_motive_hostility * hostility_
-        + p.threat_motive_violation * violation
-        - p.threat_motive_dependence * dependence
-        + mult
-    )
+    return _threat_motive(p.threat_motive_intercept, p.threat_motive_hostility, hostility_,
+                          p.threat_motive_violation, violation, p.threat_motive_dependence,
+                          dependence, _log_multiplier(multiplier))
+
+
+def _log_multiplier(multiplier: Array) -> Array:
+    """``log(multiplier)`` in :func:`threat_motive` (numpy's ``log``; 1e-9 for 0)."""
+    return np.log(np.maximum(multiplier, 1e-9))
+
+
+@numba.njit(cache=True, inline="always")
+def _motive(
+    b0: float, bh: float, h: float, bv: float, v: float, bd: float, d: float, log_mult: float
+) -> float:  # pragma: no cover - compiled
+    """:func:`threat_motive` of one dyad: ``b0 + bH H + bV V - bD D + log(multiplier)``."""
+    return b0 + bh * h + bv * v - bd * d + log_mult
+
+
+@numba.vectorize(["f8(f8, f8, f8, f8, f8, f8, f8, f8)"], cache=True)
+def _threat_motive(
+    b0: float, bh: float, h: float, bv: float, v: float, bd: float, d: float, log_mult: float
+) -> float:  # pragma: no cover - compiled
+    return _motive(b0, bh, h, bv, v, bd, d, log_mult)
 
 
 def sanction_game(
@@ -865,22 +880,42 @@ def sanction_game(
     [1, 2, 3, 3]
     """
     p = ParamView(p, motive)
-    shape = np.broadcast_shapes(*map(np.shape, (motive, bite, eligible, u_threat, u_concede,
-                                                u_impose, p.concede_intercept, p.concede_bite,
-                                                p.impose_intercept, p.impose_motive)))
-    threat = eligible.astype(bool) & (u_threat < p.threat_rate * sigmoid(motive))
-    threat = np.broadcast_to(threat, shape)
-    out = np.zeros(shape, dtype=np.int8)
-    if threat.any():
-        # the target's and the sender's answers matter only where a threat is made: they are
-        # evaluated there alone (elementwise, so the same numbers as on the whole array)
-        def at(v: Any) -> Any:
-            return np.broadcast_to(v, shape)[threat]
+    return np.asarray(_sanction_game(
+        eligible, motive, bite, u_threat, u_concede, u_impose, p.threat_rate,
+        p.concede_intercept, p.concede_bite, p.impose_intercept, p.impose_motive,
+    ))
 
-        concede = at(u_concede) < sigmoid(at(p.concede_intercept) + at(p.concede_bite) * at(bite))
-        impose = at(u_impose) < sigmoid(at(p.impose_intercept) + at(p.impose_motive) * at(motive))
-        out[threat] = np.where(concede, 1, np.where(impose, 2, 3))
-    return out
+
+@numba.njit(cache=True, inline="always")
+def _game(
+    eligible: float, motive: float, bite: float, u_threat: float, u_concede: float,
+    u_impose: float, threat_rate: float, concede_intercept: float, concede_bite: float,
+    impose_intercept: float, impose_motive: float,
+) -> int:  # pragma: no cover - compiled
+    """:func:`sanction_game` of one dyad: 0 none, 1 concede, 2 imposed, 3 backdown.
+
+    A draw ``u_threat >= threat_rate`` is no threat whatever the motive (``threat_rate *
+    sigmoid(m) <= threat_rate`` for a rate >= 0): the test skips the logistic, not a case."""
+    if eligible == 0 or not u_threat < threat_rate:
+        return 0
+    if not u_threat < threat_rate * _sig(motive):
+        return 0
+    # the target's and the sender's answers matter only where a threat is made
+    if u_concede < _sig(concede_intercept + concede_bite * bite):
+        return 1
+    if u_impose < _sig(impose_intercept + impose_motive * motive):
+        return 2
+    return 3
+
+
+@numba.vectorize(["i1(f8, f8, f8, f8, f8, f8, f8, f8, f8, f8, f8)"], cache=True)
+def _sanction_game(
+    eligible: float, motive: float, bite: float, u_threat: float, u_concede: float,
+    u_impose: float, threat_rate: float, concede_intercept: float, concede_bite: float,
+    impose_intercept: float, impose_motive: float,
+) -> int:  # pragma: no cover - compiled
+    return _game(eligible, motive, bite, u_threat, u_concede, u_impose, threat_rate,
+                 concede_intercept, concede_bite, impose_intercept, impose_motive)
 
 
 def willingness(
@@ -901,11 +936,19 @@ def willingness(
                         p.support_need, need, p.support_reciprocity, reciprocity)
 
 
+@numba.njit(cache=True, inline="always")
+def _will(
+    b0: float, ba: float, a: float, bn: float, n: float, br: float, r: float
+) -> float:  # pragma: no cover - compiled
+    """:func:`willingness` of one dyad: ``sigmoid(b0 + bA A + bN need + bR recip)``."""
+    return _sig(b0 + ba * a + bn * n + br * r)
+
+
 @numba.vectorize(["f8(f8, f8, f8, f8, f8, f8, f8)"], cache=True)
 def _willingness(
     b0: float, ba: float, a: float, bn: float, n: float, br: float, r: float
 ) -> float:  # pragma: no cover - compiled
-    return _sig(b0 + ba * a + bn * n + br * r)
+    return _will(b0, ba, a, bn, n, br, r)
 
 
 def arms_allocation(
@@ -923,11 +966,44 @@ def arms_allocation(
     ...                 np.array([0.0, 0.4, 0.2])).round(3).tolist()
     [[0.0, 0.2, 0.1]]
     """
-    offer = will * _row(shortfall)
-    total = offer.sum(axis=-1, keepdims=True)
-    cap = _col(exportable)
-    scale = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
-    return offer * scale
+    short, cap = _row(shortfall), _col(exportable)
+    shape = np.broadcast_shapes(np.shape(will), short.shape, cap.shape)
+    rows = shape[:-1]
+    m = math.prod(rows)
+
+    def flat(a: Any, s: tuple[int, ...]) -> NDArray[np.float64]:
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=np.float64), s)
+                                    .reshape(m, s[-1]))
+
+    out = np.empty(shape)
+    _arms_allocation(flat(will, shape), flat(cap, (*rows, 1))[:, 0], flat(short, shape),
+                     out.reshape(m, shape[-1]))
+    return out
+
+
+@numba.njit(cache=True, inline="always")
+def _allocate(
+    will: Any, shortfall: Any, cap: float, offer: Any, out: Any
+) -> None:  # pragma: no cover - compiled
+    """:func:`arms_allocation` of one supplier row into ``out`` (may be ``will`` itself):
+    ``offer_j = will_j * shortfall_j``, all scaled by ``cap / sum_j offer_j`` when the sum
+    exceeds ``cap``; ``offer`` is a scratch row (the sum is numpy's, :func:`pairwise_sum`)."""
+    for j in range(offer.shape[0]):
+        offer[j] = will[j] * shortfall[j]
+    total = pairwise_sum(offer)
+    scale = cap / max(total, 1e-300) if total > cap else 1.0
+    for j in range(offer.shape[0]):
+        out[j] = offer[j] * scale
+
+
+@numba.njit(cache=True)
+def _arms_allocation(
+    will: Any, cap: Any, shortfall: Any, out: Any
+) -> None:  # pragma: no cover - compiled
+    """:func:`_allocate` on every row of ``(M, N)`` arrays (``cap`` of shape ``(M,)``)."""
+    offer = np.empty(will.shape[1])
+    for m in range(will.shape[0]):
+        _allocate(will[m], shortfall[m], cap[m], offer, out[m])
 
 
 def capacity_scale(containers: Array, capacity: Array) -> Array:
@@ -993,6 +1069,17 @@ def escalation_pressure(
     )
 
 
+@numba.njit(cache=True, inline="always")
+def _pressure(
+    b0: float, bh: float, h: float, bw: float, w: float, bp: float, trig: float, br: float,
+    rung_t: int, rung: int, bc: float, dcap: float, bd: float, deter: float, bo: float,
+    offer: float,
+) -> float:  # pragma: no cover - compiled
+    """:func:`escalation_pressure` of one dyad (the equation of its docstring)."""
+    return (b0 + bh * h + bw * w + bp * trig + br * float(max(rung_t - rung, 0))
+            + bc * dcap - bd * deter - bo * offer)
+
+
 @numba.vectorize(["f8(f8, f8, f8, f8, f8, f8, f8, f8, i1, i1, f8, f8, f8, f8, f8, f8)"],
                  cache=True)
 def _escalation_pressure(
@@ -1000,8 +1087,8 @@ def _escalation_pressure(
     rung_t: int, rung: int, bc: float, dcap: float, bd: float, deter: float, bo: float,
     offer: float,
 ) -> float:  # pragma: no cover - compiled
-    return (b0 + bh * h + bw * w + bp * trig + br * float(max(rung_t - rung, 0))
-            + bc * dcap - bd * deter - bo * offer)
+    return _pressure(b0, bh, h, bw, w, bp, trig, br, rung_t, rung, bc, dcap, bd, deter, bo,
+                     offer)
 
 
 def escalation_move(
@@ -1037,20 +1124,34 @@ def escalation_move(
                             p.war_threshold, p.escalation_up_rate, p.escalation_down_rate)
 
 
+@numba.njit(cache=True, inline="always")
+def _move(
+    rung: int, rung_t: int, pressure: float, nuclear: float, at_war: float, u: float,
+    nuclear_threshold: float, war_threshold: float, up_rate: float, down_rate: float,
+) -> int:  # pragma: no cover - compiled
+    """:func:`escalation_move` of one dyad.
+
+    A draw ``u >= up_rate`` cannot go up and one ``u <= 1 - down_rate`` cannot go down,
+    whatever the pressure (``rate * sigmoid <= rate`` for a rate >= 0), and down matters only
+    when not up: those tests skip the logistic, not a case."""
+    taboo = 1.0 if (rung == WAR_RUNG and rung_t < NUCLEAR_RUNG) else 0.0
+    brink = 1.0 if (rung == WAR_RUNG - 1 and at_war <= 0) else 0.0
+    restraint = nuclear_threshold * taboo + war_threshold * brink
+    up = u < up_rate and u < up_rate * _sig(pressure - restraint)
+    down = (not up and u > 1.0 - down_rate) and u > 1.0 - down_rate * _sig(-pressure)
+    new = rung + (1 if up else (-1 if down else 0))
+    top = len(RUNGS) - 1 if nuclear > 0 else WAR_RUNG
+    floor = WAR_RUNG if at_war > 0 else 0
+    return min(max(new, floor), top)
+
+
 @numba.vectorize(["i1(i1, i1, f8, f8, f8, f8, f8, f8, f8, f8)"], cache=True)
 def _escalation_move(
     rung: int, rung_t: int, pressure: float, nuclear: float, at_war: float, u: float,
     nuclear_threshold: float, war_threshold: float, up_rate: float, down_rate: float,
 ) -> int:  # pragma: no cover - compiled
-    taboo = 1.0 if (rung == WAR_RUNG and rung_t < NUCLEAR_RUNG) else 0.0
-    brink = 1.0 if (rung == WAR_RUNG - 1 and at_war <= 0) else 0.0
-    restraint = nuclear_threshold * taboo + war_threshold * brink
-    up = u < up_rate * _sig(pressure - restraint)
-    down = u > 1.0 - down_rate * _sig(-pressure)
-    new = rung + (1 if up else (-1 if down else 0))
-    top = len(RUNGS) - 1 if nuclear > 0 else WAR_RUNG
-    floor = WAR_RUNG if at_war > 0 else 0
-    return min(max(new, floor), top)
+    return _move(rung, rung_t, pressure, nuclear, at_war, u, nuclear_threshold, war_threshold,
+                 up_rate, down_rate)
 
 
 def vote_probabilities(
@@ -1096,6 +1197,99 @@ def vote_draw(probs: Array, u: Array) -> NDArray[np.int8]:
     no = u < probs[..., 0]
     yes = u >= 1.0 - probs[..., 2]
     return np.where(no, -1, np.where(yes, 1, 0)).astype(np.int8)
+
+
+#: The parameters :func:`_decide_rows` reads, in the order of its ``par`` columns.
+_DECIDE_PARAMS: tuple[str, ...] = (
+    "threat_motive_intercept", "threat_motive_hostility", "threat_motive_violation",
+    "threat_motive_dependence", "threat_rate", "concede_intercept", "concede_bite",
+    "impose_intercept", "impose_motive", "lift_rate", "support_intercept", "support_affinity",
+    "support_need", "support_reciprocity", "food_aid_scale", "barter_ratio", "tech_intercept",
+    "escalation_intercept", "escalation_hostility", "escalation_war", "escalation_pact",
+    "escalation_reciprocity", "escalation_capability", "escalation_deterrence",
+    "escalation_offer", "nuclear_threshold", "war_threshold", "escalation_up_rate",
+    "escalation_down_rate", "pact_entry_rate",
+)
+
+
+@numba.njit(cache=True)
+def _decide_rows(
+    lo: int, par: Any, u: Any, log_mult: Any, dependence: Any, nuclear: Any,
+    hostility_: Any, violation: Any, s_eff: Any, bite_new: Any, at_war: Any,
+    enemy_of_friend: Any, affinity: Any, need: Any, recip_food: Any, recip_arms: Any,
+    support_shift: Any, exportable: Any, shortfall: Any, food: Any, arms_in_kcont: Any,
+    tech_lever: Any, trigger: Any, rung: Any, dcap: Any, deter: Any, offer: Any,
+    game: Any, lift: Any, arms: Any, food_out: Any, tech_will: Any, new_rung: Any, join: Any,
+) -> None:  # pragma: no cover - compiled
+    """The month's dyadic decisions of rows ``lo .. lo + R`` of every run, in one pass (for
+    :func:`scenarios.dynamics.decide`): the sanction game and lifting, support (arms, food,
+    technology), the escalation ladder and defence-pact entry.
+
+    Arrays are flattened to runs ``b`` (:func:`flat_runs`): dyadic inputs ``(B, N, N)`` and
+    per-actor inputs ``(B, N)`` over all actors; ``dependence`` ``(N, N)`` and ``nuclear``
+    ``(N,)`` of the world; ``log_mult`` ``(B, R)`` the rows' :func:`_log_multiplier` of their
+    sanctions lever; ``u`` ``(B, 6, R, N)`` the dyadic uniforms of the streams threat,
+    concede, impose, lift, escalate, pact; ``par`` ``(B, P)`` the :data:`_DECIDE_PARAMS`.
+    Outputs ``(B, R, N)``. Each value is computed with the same operations in the same order
+    as the numpy expression it replaces, so the numbers are the same.
+    """
+    n = affinity.shape[-1]
+    scratch = np.empty(n)
+    for b in range(game.shape[0]):
+        pr = par[b]
+        b0m, bhm, bvm, bdm = pr[0], pr[1], pr[2], pr[3]
+        threat_rate, ci, cb, ii, im = pr[4], pr[5], pr[6], pr[7], pr[8]
+        lift_rate, s0, sa, sn, sr = pr[9], pr[10], pr[11], pr[12], pr[13]
+        aid_scale, barter, tech0 = pr[14], pr[15], pr[16]
+        e0, eh, ew, ep, er, ec, ed, eo = (pr[17], pr[18], pr[19], pr[20], pr[21], pr[22],
+                                          pr[23], pr[24])
+        nt, wt, up_rate, down_rate, pact_rate = pr[25], pr[26], pr[27], pr[28], pr[29]
+        for r in range(game.shape[1]):
+            i = lo + r
+            for j in range(n):
+                off = 0.0 if i == j else 1.0
+                h, v, s = hostility_[b, i, j], violation[b, i, j], s_eff[b, i, j]
+                # sanctions: the threat game (threat_motive, sanction_game) where none is in
+                # force, eligible = [S_ij <= 0] off_ij; a sanction in force is lifted with
+                # probability lift_rate (1 - H_ij) (1 - V_ij), as what motivated it fades
+                motive = _motive(b0m, bhm, h, bvm, v, bdm, dependence[i, j], log_mult[b, r])
+                eligible = (1.0 if s <= 0 else 0.0) * off
+                game[b, r, j] = _game(eligible, motive, bite_new[b, i, j], u[b, 0, r, j],
+                                      u[b, 1, r, j], u[b, 2, r, j], threat_rate, ci, cb, ii, im)
+                fade = (1.0 - h) * (1.0 - v)
+                lift[b, r, j] = s > 0 and u[b, 3, r, j] < lift_rate * fade
+                # support, never to a state sanctioned or fought: free = [S_ij <= 0]
+                # [W_ij <= 0] off_ij; arms not to the enemy of a friend either
+                # (arms_free = free [EoF_ij <= 0]). With b_ij = support_intercept + shift_ij:
+                # will_arms = willingness(A_ij, need_j, recip_food_ij; b_ij) arms_free,
+                # will_food = willingness(A_ij, food_j, recip_arms_ij; b_ij) free,
+                # food_ij = will_food (food_aid_scale food_j + barter_ratio kcont_ij),
+                # tech_ij = sigmoid(tech_intercept + shift_ij + bA A_ij + bR recip_arms_ij)
+                # tech_lever_i free
+                free = (1.0 if (s <= 0 and at_war[b, i, j] <= 0) else 0.0) * off
+                arms_free = free * (1.0 if enemy_of_friend[b, i, j] <= 0 else 0.0)
+                a, shift = affinity[b, i, j], support_shift[b, i, j]
+                ra = recip_arms[b, i, j]
+                arms[b, r, j] = _will(s0 + shift, sa, a, sn, need[b, j], sr,
+                                      recip_food[b, i, j]) * arms_free
+                will_food = _will(s0 + shift, sa, a, sn, food[b, j], sr, ra) * free
+                food_out[b, r, j] = will_food * (aid_scale * food[b, j]
+                                                 + barter * arms_in_kcont[b, i, j])
+                tech_will[b, r, j] = (_sig(tech0 + shift + sa * a + sr * ra)
+                                      * tech_lever[b, i] * free)
+                # the escalation ladder (escalation_pressure, escalation_move; no rung toward
+                # oneself) and defence-pact entry with probability pact_entry_rate where
+                # called (trigger_ij > 0)
+                w, trig, e, e_t = at_war[b, i, j], trigger[b, i, j], rung[b, i, j], rung[b, j, i]
+                pressure = _pressure(e0, eh, h, ew, w, ep, trig, er, e_t, e, ec, dcap[b, i, j],
+                                     ed, deter[b, i, j], eo, offer[b, i, j])
+                moved = _move(e, e_t, pressure, nuclear[i], w, u[b, 4, r, j], nt, wt, up_rate,
+                              down_rate)
+                new_rung[b, r, j] = moved if off > 0 else 0
+                join[b, r, j] = trig > 0 and u[b, 5, r, j] < pact_rate
+            # arms: the row's offers will_arms_ij shortfall_j within what it can export
+            # (arms_allocation)
+            _allocate(arms[b, r], shortfall[b], exportable[b, i], scratch, arms[b, r])
 
 
 # ---------------------------------------------------------------------------- resolution
