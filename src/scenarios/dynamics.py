@@ -482,10 +482,10 @@ def resolve(
     s.arms, s.food_flow, s.arms_total, s.food_total, s.war_months = (new(2) for _ in range(5))
     s.tech_will = d.tech_will
     s.stock, s.capability, s.econ_loss, s.food = (new(1) for _ in range(4))
-    fire_ratio, exchanged = new(2), new(2)
+    fire_moves, fire_ratio, exchanged = new(2, np.bool_), np.empty(s.arms.size), new(2)
     iu = np.triu_indices(n, 1)
     drawn = np.empty((*batch, len(iu[0])), dtype=np.bool_)
-    rules._resolve_flows(
+    moving = rules._resolve_flows(
         runs(d.arms, 2), runs(d.food, 2), world_array(world.capacity),
         per_run("shells_per_container"), runs(state.arms_total, 2), runs(state.food_total, 2),
         runs(state.at_war, 2), runs(state.front, 2), runs(state.stock, 1),
@@ -499,9 +499,12 @@ def resolve(
         per_run("food_reversion"),
         runs(s.arms, 2), runs(s.food_flow, 2), runs(s.arms_total, 2), runs(s.food_total, 2),
         runs(s.stock, 1), runs(s.war_months, 2), runs(s.capability, 1), runs(s.econ_loss, 1),
-        runs(s.food, 1), runs(fire_ratio, 2), runs(exchanged, 2), runs(drawn, 1, np.bool_),
+        runs(s.food, 1), runs(fire_moves, 2, np.bool_), fire_ratio, runs(exchanged, 2),
+        runs(drawn, 1, np.bool_),
     )
-    # numpy's log, tanh and exp (front_update's fire ratio, support_norm of the exchange)
+    # numpy's log, tanh and exp (front_update's fire term on the fronts it can move,
+    # elementwise, so the same numbers; support_norm of the exchange)
+    fire_ratio = fire_ratio[:moving]
     np.log(fire_ratio, out=fire_ratio)
     np.tanh(fire_ratio, out=fire_ratio)
     exchanged = rules._support_from_exponent(exchanged)
@@ -523,7 +526,8 @@ def resolve(
     s.games = np.empty_like(state.games)
     top = np.empty(batch, dtype=np.int64)
     rules._resolve_wars(
-        runs(state.front, 2), runs(fire_ratio, 2), runs(normal, 1), per_run("front_noise"),
+        runs(state.front, 2), runs(fire_moves, 2, np.bool_), fire_ratio, runs(normal, 1),
+        per_run("front_noise"),
         per_run("front_rate"), runs(state.at_war, 2), runs(u_end, 1), runs(q.offer, 2),
         runs(s.war_months, 2), per_run("war_end_intercept"), per_run("war_end_fatigue"),
         per_run("war_end_offer"), runs(state.war_ended, 2, np.int8),

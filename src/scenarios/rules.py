@@ -402,6 +402,12 @@ def _runs(a: Any, core: int, dtype: Any = np.float64) -> Array:
     return f if f.flags.writeable else f.copy()
 
 
+def _runs_as(a: Any, shape: tuple[int, ...], core: int) -> Array:
+    """:func:`_runs` of ``a`` broadcast to ``shape`` (a view of ``a`` when it has that shape
+    and is contiguous, a copy otherwise)."""
+    return _runs(a if np.shape(a) == shape else np.broadcast_to(a, shape), core)
+
+
 def _per_run(v: Any, batch: tuple[int, ...]) -> NDArray[np.float64]:
     """:func:`per_run`, writable (one kernel specialisation whatever the parameter's form)."""
     a = per_run(v, batch)
@@ -818,15 +824,15 @@ def _alignment_args(
     """The arguments of :func:`_alignment_kernel` (runs flattened, parameters per run),
     with the neighbour gaps ``tanh(x_j - x_i)`` from numpy's ``tanh``."""
     n = np.shape(alignment)[-1]
-    x = _runs(np.broadcast_to(alignment, (*batch, n)), 1)
+    x = _runs_as(alignment, (*batch, n), 1)
     diff = _row(x) - _col(x)  # [i, j] = x_j - x_i
     np.tanh(diff, out=diff)
-    return (x, _runs(np.broadcast_to(anchor, (*batch, n)), 1),
-            _runs(np.broadcast_to(stubbornness, (*batch, n)), 1),
-            _runs(np.broadcast_to(affinity, (*batch, n, n)), 2),
-            _runs(np.broadcast_to(weight, (*batch, n)), 1),
-            _runs(np.broadcast_to(received, (*batch, n, n)), 2),
-            _runs(np.broadcast_to(sanctioned, (*batch, n, n)), 2), diff,
+    return (x, _runs_as(anchor, (*batch, n), 1),
+            _runs_as(stubbornness, (*batch, n), 1),
+            _runs_as(affinity, (*batch, n, n), 2),
+            _runs_as(weight, (*batch, n), 1),
+            _runs_as(received, (*batch, n, n), 2),
+            _runs_as(sanctioned, (*batch, n, n), 2), diff,
             _per_run(p.alignment_peer, batch), _per_run(p.alignment_support, batch),
             _per_run(p.alignment_sanction, batch))
 
@@ -924,7 +930,7 @@ def affinity_update(
     out = np.empty(shape)
 
     def runs(a: Array) -> Array:
-        return _runs(np.broadcast_to(a, shape), 2)
+        return _runs_as(a, shape, 2)
 
     _affinity_kernel(runs(affinity), runs(implied), runs(exchanged), runs(sanctioned),
                      runs(at_war), runs(_balance_product(affinity)),
@@ -1129,8 +1135,8 @@ def _resolve_flows(
     food_insecurity: Array, structural: Array, stress: Array, relief: Array, reversion: Array,
     arms: Array, food: Array, arms_total_out: Array, food_total_out: Array, stock_out: Array,
     war_months_out: Array, capability_out: Array, loss_out: Array, food_insecurity_out: Array,
-    fire_ratio: Array, support_exponent: Array, front_drawn: Array,
-) -> None:  # pragma: no cover - compiled
+    fire_moves: Array, fire_ratio: Array, support_exponent: Array, front_drawn: Array,
+) -> int:  # pragma: no cover - compiled
     """Support flows, munitions, attrition, economy and food of :func:`resolve`'s month.
 
     Per run b (``W`` the wars at the start of the month; sums over a row pairwise, down a
@@ -1143,19 +1149,23 @@ def _resolve_flows(
       ``available = stock + prod + recv - sent``, ``fired = war min(cons, max(available,
       0))``, ``qmix = (prod q + recv_q) / max(prod + recv, 1e-300)`` (``q`` without supply),
       ``stock' = max(available - fired, 0)``; the fire on each front ``f_ij = fired_i qmix_i
-      / max(sum_j W_ij, 1) W_ij`` and the ratio of :func:`front_update`;
+      / max(sum_j W_ij, 1) W_ij`` and the ratio of :func:`front_update`, where it can move
+      the front (``fire_moves``; in order into ``fire_ratio``, returning how many);
     - ``war_months' = (war_months + 1) W``, ``capability' = capability (1 - attrition war)``;
     - ``econ_update`` with the sender cost ``cost_scale sum_j S_ij D_ij``, ``food_update``
       with the food received ``sum_i food'_ij``;
-    - ``front_drawn``, for each pair i < j (in ``triu_indices`` order), whether its shock of
-      the front can matter: where neither side is at war and neither front is ``-0.0``,
-      :func:`front_update` gives ``clip(F + x * 0, -1, 1) * 0``, the same bits whatever the
-      finite ``x``.
+    - ``front_drawn``, for each pair i < j (in ``triu_indices`` order), whether its shock
+      can move the front either way.
+
+    Where a front's pair is not at war and the front is not ``-0.0``, :func:`front_update`
+    gives ``clip(F + x * 0, -1, 1) * 0``, the same bits whatever the finite ``x`` (its fire
+    term and shock), so neither is evaluated there unless the fire ratio is not finite.
     """
     nb, n, _ = d_arms.shape
     c, c_t, w_t = np.empty((n, n)), np.empty((n, n)), np.empty((n, n))
     q, row, fire = np.empty(n), np.empty(n), np.empty(n)
     received, received_q, received_food = np.empty(n), np.empty(n), np.empty(n)
+    count = 0
     for b in range(nb):
         sp = spc[b]
         ref = reference[b]
@@ -1207,14 +1217,19 @@ def _resolve_flows(
         _transpose(at_war[b], w_t)
         for i in range(n):
             for j in range(n):
-                fire_ratio[b, i, j] = _front_ratio(fire[i] * at_war[b, i, j], fire[j] * w_t[i, j])
+                ratio = _front_ratio(fire[i] * at_war[b, i, j], fire[j] * w_t[i, j])
+                moves = (at_war[b, i, j] != 0.0 or _negative_zero(front[b, i, j])
+                         or not 0.0 < ratio < math.inf)
+                fire_moves[b, i, j] = moves
+                if moves:
+                    fire_ratio[count] = ratio
+                    count += 1
         k = 0
         for i in range(n):
             for j in range(i + 1, n):
-                front_drawn[b, k] = (at_war[b, i, j] != 0.0 or at_war[b, j, i] != 0.0
-                                     or _negative_zero(front[b, i, j])
-                                     or _negative_zero(front[b, j, i]))
+                front_drawn[b, k] = fire_moves[b, i, j] or fire_moves[b, j, i]
                 k += 1
+    return count
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
@@ -1225,7 +1240,7 @@ def _negative_zero(x: float) -> bool:  # pragma: no cover - compiled
 
 @numba.njit(cache=True, error_model="numpy")
 def _resolve_wars(
-    front: Array, tanh_ratio: Array, normal: Array, noise: Array, rate: Array,
+    front: Array, fire_moves: Array, tanh_ratio: Array, normal: Array, noise: Array, rate: Array,
     at_war: Array, u_end: Array, offer: Array, war_months: Array, end_intercept: Array,
     end_fatigue: Array, end_offer: Array, war_ended: Array, attacked: Array, rung: Array,
     join: Array, sanctions: Array, game: Array, lift: Array, intensity: Array, relief: Array,
@@ -1235,7 +1250,8 @@ def _resolve_wars(
 ) -> None:  # pragma: no cover - compiled
     """The front, wars ending and starting, rungs and sanctions of :func:`resolve`'s month.
 
-    Per run b (``W`` the wars at the start of the month; ``normal[b, k]`` the normal draw of
+    Per run b (``W`` the wars at the start of the month; ``tanh_ratio`` the fire term of
+    the fronts ``fire_moves`` in order, 0 elsewhere; ``normal[b, k]`` the normal draw of
     the k-th pair i < j in ``triu_indices`` order, ``u_end`` likewise its uniform for a
     negotiated end):
 
@@ -1251,8 +1267,9 @@ def _resolve_wars(
     - ``top``, the highest rung of the run.
     """
     nb, n, _ = front.shape
-    shock, u_sum = np.empty((n, n)), np.empty((n, n))
+    shock, u_sum, fire = np.empty((n, n)), np.empty((n, n)), np.empty((n, n))
     code = np.empty((n, n), dtype=np.int8)
+    count = 0
     new_war, new_war_t = np.empty((n, n), dtype=np.bool_), np.empty((n, n), dtype=np.bool_)
     for b in range(nb):
         k = 0
@@ -1267,7 +1284,13 @@ def _resolve_wars(
                 k += 1
         for i in range(n):
             for j in range(n):
-                front_out[b, i, j] = _front_step(front[b, i, j], rate[b], tanh_ratio[b, i, j],
+                fire[i, j] = 0.0
+                if fire_moves[b, i, j]:
+                    fire[i, j] = tanh_ratio[count]
+                    count += 1
+        for i in range(n):
+            for j in range(n):
+                front_out[b, i, j] = _front_step(front[b, i, j], rate[b], fire[i, j],
                                                  shock[i, j], at_war[b, i, j])
         for i in range(n):
             for j in range(n):
