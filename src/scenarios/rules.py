@@ -1157,12 +1157,13 @@ def _resolve_flows(
     - ``front_drawn``, for each pair i < j (in ``triu_indices`` order), whether its shock
       can move the front either way.
 
-    Where a front's pair is not at war and the front is not ``-0.0``, :func:`front_update`
-    gives ``clip(F + x * 0, -1, 1) * 0``, the same bits whatever the finite ``x`` (its fire
-    term and shock), so neither is evaluated there unless the fire ratio is not finite.
+    Where a pair is not at war (either way), the fire is finite and the front is not
+    ``-0.0``, :func:`front_update` gives ``clip(F + x * 0, -1, 1) * 0``, the same bits
+    whatever the finite ``x`` (its fire term, from a ratio of 1, and its shock), so neither
+    is evaluated there.
     """
     nb, n, _ = d_arms.shape
-    c, c_t, w_t = np.empty((n, n)), np.empty((n, n)), np.empty((n, n))
+    c, c_t = np.empty((n, n)), np.empty((n, n))
     q, row, fire = np.empty(n), np.empty(n), np.empty(n)
     received, received_q, received_food = np.empty(n), np.empty(n), np.empty(n)
     count = 0
@@ -1196,9 +1197,13 @@ def _resolve_flows(
                 received_q[j] += arms[b, k, j] * q[k]
                 received_food[j] += food[b, k, j]
         for i in range(n):
-            fronts = pairwise_sum(at_war[b, i])
+            for j in range(n):  # rows copied to scratch: cheaper than a view per call
+                row[j] = at_war[b, i, j]
+            fronts = pairwise_sum(row)
             war = 1.0 if fronts > 0 else 0.0
-            available = stock[b, i] + production[i] + received[i] - pairwise_sum(arms[b, i])
+            for j in range(n):
+                row[j] = arms[b, i, j]
+            available = stock[b, i] + production[i] + received[i] - pairwise_sum(row)
             fired = war * _fmin(consumption[i], _fmax(available, 0.0))
             supply = production[i] + received[i]
             qmix = ((production[i] * q[i] + received_q[i]) / _fmax(supply, 1e-300)
@@ -1214,15 +1219,18 @@ def _resolve_flows(
             food_insecurity_out[b, i] = _food_update(
                 food_insecurity[b, i], structural[i], bite[b, i], received_food[i], stress[b],
                 relief[b], reversion[b])
-        _transpose(at_war[b], w_t)
+        finite = True
+        for i in range(n):
+            finite = finite and math.isfinite(fire[i])
         for i in range(n):
             for j in range(n):
-                ratio = _front_ratio(fire[i] * at_war[b, i, j], fire[j] * w_t[i, j])
-                moves = (at_war[b, i, j] != 0.0 or _negative_zero(front[b, i, j])
-                         or not 0.0 < ratio < math.inf)
+                # with finite fire and no war either way, the ratio is (0 + e) / (0 + e) = 1
+                moves = (at_war[b, i, j] != 0.0 or at_war[b, j, i] != 0.0
+                         or _negative_zero(front[b, i, j]) or not finite)
                 fire_moves[b, i, j] = moves
                 if moves:
-                    fire_ratio[count] = ratio
+                    fire_ratio[count] = _front_ratio(fire[i] * at_war[b, i, j],
+                                                     fire[j] * at_war[b, j, i])
                     count += 1
         k = 0
         for i in range(n):
