@@ -428,108 +428,102 @@ def merge_decisions(parts: list[Decisions]) -> Decisions:
 def resolve(
     world: World, state: State, q: Perception, d: Decisions, p: Any, t: int, key: Any
 ) -> State:
-    """Apply all decisions of the month at once and return the new state."""
+    """Apply all decisions of the month at once and return the new state.
+
+    The month is computed by three compiled passes over the runs (support flows, munitions
+    and economy; the front, wars and sanctions; alignment and affinity; see
+    ``scenarios.rules._resolve_flows`` and the following kernels), around the functions
+    numpy, scipy and BLAS evaluate themselves.
+    """
     n = world.n
-    eye = np.eye(n)
-    off = 1.0 - eye
+    batch = state.alignment.shape[:-1]
     s = _successor(state)
-    pa, pd = rules.ParamView(p, state.alignment), rules.ParamView(p, state.affinity)
-    spc = pd.shells_per_container
 
-    # --- support flows through link capacities
-    containers = d.arms / spc + d.food
-    scale = rules.capacity_scale(containers, world.capacity)
-    arms = d.arms * scale
-    food = d.food * scale
-    s.arms, s.food_flow, s.tech_will = arms, food, d.tech_will
-    s.arms_total = state.arms_total + arms
-    s.food_total = state.food_total + food
+    def runs(a: Any, core: int, dtype: Any = np.float64) -> Any:
+        return rules._runs(a, core, dtype)
 
-    # --- munitions and the front
-    w = state.at_war
-    war_any = (w.sum(axis=-1) > 0).astype(np.float64)
-    sent = arms.sum(axis=-1)
-    received = arms.sum(axis=-2)
-    quality = np.where(np.isnan(world.quality), pa.munitions_quality_default, world.quality)
-    received_q = (arms * quality[..., :, None]).sum(axis=-2)
-    available = state.stock + world.production + received - sent
-    fired = war_any * np.minimum(world.consumption, np.maximum(available, 0.0))
-    supply = world.production + received
-    qmix = np.where(supply > 0, (world.production * quality + received_q)
-                    / np.maximum(supply, 1e-300), quality)
-    s.stock = np.maximum(available - fired, 0.0)
-    fronts = np.maximum(w.sum(axis=-1), 1.0)
-    fire = (fired * qmix / fronts)[..., :, None] * w
-    # the fortunes of war: a normal shock per front and month, antisymmetric (i < j drawn)
+    def per_run(name: str) -> Any:
+        return rules._per_run(getattr(p, name), batch)
+
+    def new(core: int, dtype: Any = np.float64) -> Any:
+        return np.empty((*batch, *(n,) * core), dtype=dtype)
+
+    def world_array(a: Any) -> Any:
+        return np.require(a, np.float64, ("C", "W"))
+
+    # --- support flows, munitions, attrition, economy and food
+    s.arms, s.food_flow, s.arms_total, s.food_total, s.war_months = (new(2) for _ in range(5))
+    s.tech_will = d.tech_will
+    s.stock, s.capability, s.econ_loss, s.food = (new(1) for _ in range(4))
+    fire_moves, fire_ratio, exchanged = new(2, np.bool_), np.empty(s.arms.size), new(2)
     iu = np.triu_indices(n, 1)
-    shock = np.zeros_like(w)
+    drawn = np.empty((*batch, len(iu[0])), dtype=np.bool_)
+    moving = rules._resolve_flows(
+        runs(d.arms, 2), runs(d.food, 2), world_array(world.capacity),
+        per_run("shells_per_container"), runs(state.arms_total, 2), runs(state.food_total, 2),
+        runs(state.at_war, 2), runs(state.front, 2), runs(state.stock, 1),
+        world_array(world.production), world_array(world.consumption),
+        world_array(world.quality), per_run("munitions_quality_default"),
+        runs(state.war_months, 2), runs(state.capability, 1), per_run("attrition"),
+        per_run("support_reference"), runs(q.sanctions_eff, 2), world_array(world.dependence),
+        per_run("sender_cost_scale"), runs(state.econ_loss, 1), runs(q.bite, 1),
+        per_run("bite_scale"), per_run("econ_recovery"), runs(state.food, 1),
+        world_array(world.food_structural), per_run("food_stress"), per_run("food_relief"),
+        per_run("food_reversion"),
+        runs(s.arms, 2), runs(s.food_flow, 2), runs(s.arms_total, 2), runs(s.food_total, 2),
+        runs(s.stock, 1), runs(s.war_months, 2), runs(s.capability, 1), runs(s.econ_loss, 1),
+        runs(s.food, 1), runs(fire_moves, 2, np.bool_), fire_ratio, runs(exchanged, 2),
+        runs(drawn, 1, np.bool_),
+    )
+    # numpy's log, tanh and exp (front_update's fire term on the fronts it can move,
+    # elementwise, so the same numbers; support_norm of the exchange)
+    fire_ratio = fire_ratio[:moving]
+    np.log(fire_ratio, out=fire_ratio)
+    np.tanh(fire_ratio, out=fire_ratio)
+    exchanged = rules._support_from_exponent(exchanged)
+
+    # --- the front, wars ending and starting, sanctions; the US offer
+    # the fortunes of war: a normal shock per front and month, antisymmetric (i < j drawn),
+    # evaluated where it can change the front (``drawn``, elementwise: the same numbers)
     u_front = uniforms(key, t, Stream.FRONT, iu[0] * n + iu[1])
-    shock[..., iu[0], iu[1]] = ndtri(np.clip(u_front, 2.0**-54, 1.0 - 2.0**-54))
-    shock = (shock - np.swapaxes(shock, -1, -2)) * pd.front_noise
-    s.front = rules.front_update(state.front, fire, w, p.front_rate, shock)
-    s.war_months = (state.war_months + 1.0) * w
-    s.capability = state.capability * (1.0 - pa.attrition * war_any)
-
-    # --- wars end: decisively (front at +-1) or by negotiation
-    u_end = np.zeros_like(w)
-    u_end[..., iu[0], iu[1]] = uniforms(key, t, Stream.WAR_END, iu[0] * n + iu[1])
-    u_end = u_end + np.swapaxes(u_end, -1, -2)
-    # the chance of a negotiated end, evaluated only for the pairs at war (elementwise, so the
-    # same numbers as on the whole array)
-    fighting = w > 0
-    decisive = (np.abs(s.front) >= 1.0) & fighting
-    negotiated = np.zeros(w.shape, dtype=bool)
-    if fighting.any():
-        def at(v: Any) -> Any:
-            return np.broadcast_to(v, w.shape)[fighting]
-
-        offer_sym = np.maximum(at(q.offer), at(np.swapaxes(q.offer, -1, -2)))
-        p_end = rules.sigmoid(at(pd.war_end_intercept) + at(pd.war_end_fatigue)
-                              * at(s.war_months) / 60.0 + at(pd.war_end_offer) * offer_sym)
-        negotiated[fighting] = (at(u_end) < p_end) & ~at(decisive)
-    ends = decisive | negotiated
-    s.war_ended = np.where(negotiated, 1, np.where(decisive, 2, state.war_ended)).astype(np.int8)
-    s.at_war = np.where(ends, 0.0, w)
-    s.front = np.where(ends, 0.0, s.front)
-    s.attacked = np.where(ends, 0.0, state.attacked)
-
-    # --- escalation, new wars, defence-pact entry
-    rung = d.rung
-    rung = np.where(ends, np.minimum(rung, 3), rung).astype(np.int8)
-    starts = (rung >= rules.WAR_RUNG) & (s.at_war <= 0) & (off > 0)
-    joins = d.join & (s.at_war <= 0)
-    new_war = starts | joins
-    new_war_sym = new_war | np.swapaxes(new_war, -1, -2)
-    s.attacked = np.where(starts, 1.0, s.attacked) * off
-    s.at_war = np.where(new_war_sym, 1.0, s.at_war)
-    rung = np.where(s.at_war > 0, np.maximum(rung, rules.WAR_RUNG), rung).astype(np.int8)
-    s.rung = rung
-    major_pair = _major_pair(world, s)
-    s.major_war = np.maximum(state.major_war, (new_war_sym & major_pair).any(axis=(-1, -2)))
-    s.war_widened = np.maximum(state.war_widened, new_war_sym.any(axis=(-1, -2)))
-
-    # --- sanctions: imposed, lifted, concessions; the US offer
-    imposed = d.game == 2
-    conceded = d.game == 1
-    base = np.where(imposed, pd.sanction_intensity, state.sanctions)
-    base = np.where(d.lift, 0.0, base)
-    s.sanctions = base * off
-    s.games = state.games + np.stack(
-        [(d.game == k).sum(axis=(-1, -2)) for k in (1, 2, 3)], axis=-1
-    ).astype(np.int32)
+    normal = np.zeros(u_front.shape)
+    normal[drawn] = ndtri(np.clip(u_front[drawn], 2.0**-54, 1.0 - 2.0**-54))
+    u_end = uniforms(key, t, Stream.WAR_END, iu[0] * n + iu[1])
     s.offer_accepted = np.maximum(state.offer_accepted, d.accept.any(axis=-1))
     newly = (s.offer_accepted > 0) & (state.offer_accepted <= 0)
     s.offer_step = np.where(newly, t, state.offer_step).astype(np.int16)
-    rus = _at(world, "RUS")
-    if rus >= 0:
-        relief = np.where(newly, state.levers["us_offer"], 0.0)
-        west = world.west > 0
-        s.sanctions[..., west, rus] = s.sanctions[..., west, rus] * (1.0 - relief[..., None])
+    relief = np.where(newly, state.levers["us_offer"], 0.0)
+    s.front, s.at_war, s.attacked, s.sanctions = (new(2) for _ in range(4))
+    s.war_ended, s.rung = new(2, np.int8), new(2, np.int8)
+    new_war = new(2, np.bool_)
+    s.games = np.empty_like(state.games)
+    top = np.empty(batch, dtype=np.int64)
+    rules._resolve_wars(
+        runs(state.front, 2), runs(fire_moves, 2, np.bool_), fire_ratio, runs(normal, 1),
+        per_run("front_noise"),
+        per_run("front_rate"), runs(state.at_war, 2), runs(u_end, 1), runs(q.offer, 2),
+        runs(s.war_months, 2), per_run("war_end_intercept"), per_run("war_end_fatigue"),
+        per_run("war_end_offer"), runs(state.war_ended, 2, np.int8),
+        runs(state.attacked, 2), runs(d.rung, 2, np.int8), runs(d.join, 2, np.bool_),
+        runs(state.sanctions, 2), runs(d.game, 2, np.int8), runs(d.lift, 2, np.bool_),
+        per_run("sanction_intensity"), runs(relief, 0),
+        np.require(world.west > 0, np.bool_, ("C", "W")), _at(world, "RUS"),
+        runs(state.games, 1, np.int32),
+        runs(s.front, 2), runs(s.at_war, 2), runs(s.attacked, 2),
+        runs(s.war_ended, 2, np.int8), runs(s.rung, 2, np.int8), runs(new_war, 2, np.bool_),
+        runs(s.sanctions, 2), runs(s.games, 1, np.int32), runs(top, 0, np.int64),
+    )
+    # a new war between nuclear(-armed or -protected) states, among the runs with a new war
+    widened = new_war.any(axis=(-1, -2))
+    major = np.zeros(widened.shape, dtype=bool)
+    if widened.any():
+        allies = copy.copy(s)
+        allies.pact = s.pact[widened]
+        major[widened] = (new_war[widened] & _major_pair(world, allies)).any(axis=(-1, -2))
+    s.major_war = np.maximum(state.major_war, major)
+    s.war_widened = np.maximum(state.war_widened, widened)
 
-    # --- economy, food, technology
-    sender_cost = pa.sender_cost_scale * (q.sanctions_eff * world.dependence).sum(axis=-1)
-    s.econ_loss = rules.econ_update(state.econ_loss, q.bite, sender_cost, p)
-    s.food = rules.food_update(state.food, world.food_structural, q.bite, food.sum(axis=-2), p)
+    # --- technology
     # technology moves only between tracked actors (the willingness is zero elsewhere, so the
     # others' gain is exactly 0): the rule runs on the tracked sub-block, (k, k, K) not (N, N, K)
     tr = np.flatnonzero(world.tech_tracked)
@@ -544,19 +538,19 @@ def resolve(
     )
 
     # --- alignment and affinity
-    exchanged = rules.support_norm(arms / spc + food, p.support_reference)
-    s.alignment = rules.alignment_update(
-        state.alignment, state.anchor, state.stubbornness, state.affinity,
-        world.capability0, exchanged, q.sanctions_eff, p,
+    s.alignment, a = new(1), new(2)
+    rules._resolve_opinion(
+        *rules._alignment_args(state.alignment, state.anchor, state.stubbornness,
+                               state.affinity, world.capability0, exchanged, q.sanctions_eff,
+                               p, batch),
+        -4.0, 4.0, runs(s.pact, 2), per_run("affinity_scale"), per_run("alliance_affinity"),
+        runs(state.at_war, 2), runs(rules._balance_product(state.affinity), 2),
+        *rules._affinity_coefficients(p, batch), per_run("concede_affinity"),
+        runs(d.game, 2, np.int8), not q.agenda, runs(s.alignment, 1), runs(a, 2),
     )
-    implied = rules.affinity_from_alignment(s.alignment, p.affinity_scale)
-    implied = np.clip(implied + pd.alliance_affinity * s.pact, -1.0, 1.0)
-    a = rules.affinity_update(state.affinity, implied, exchanged, q.sanctions_eff, w, p)
-    conc = conceded.astype(np.float64)
-    a = a + pd.concede_affinity * (conc + np.swapaxes(conc, -1, -2))
 
     # --- UN votes: GA tallies, SC adoption and vetoes
-    batch = state.alignment.shape[:-1]
+    pa = rules.ParamView(p, state.alignment)
     s.un_level = state.un_level.copy()
     s.vetoes, s.adopted = state.vetoes.copy(), state.adopted.copy()
     for k, item in enumerate(q.agenda):
@@ -593,10 +587,11 @@ def resolve(
             )
             s.vetoes = s.vetoes + veto
             s.adopted = s.adopted + adopted
-    s.affinity = np.clip(a, -1.0, 1.0) * off + eye
+    if q.agenda:
+        rules._unit_diagonal_kernel(runs(a, 2))  # clip(A, -1, 1) (1 - I) + I
+    s.affinity = a
 
     # --- outcome trackers
-    top = s.rung.max(axis=(-1, -2))
     for r in range(len(rules.RUNGS)):
         s.first_rung_step[..., r] = np.where(
             (state.first_rung_step[..., r] < 0) & (top >= r), t, state.first_rung_step[..., r]

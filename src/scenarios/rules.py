@@ -787,6 +787,52 @@ def _nuclear_pairs(nuclear: Array, pact: Array, out: Array) -> None:  # pragma: 
                 out[b, i, j] = (nuclear[i] and guarded[j]) or (guarded[i] and nuclear[j])
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _fmax(x: float, y: float) -> float:  # pragma: no cover - compiled
+    """``np.maximum(x, y)`` in a kernel: a NaN propagates, a tie (``0.0`` and ``-0.0``)
+    gives ``y``, as numpy does."""
+    if x != x:
+        return x
+    return x if x > y else y
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _fmin(x: float, y: float) -> float:  # pragma: no cover - compiled
+    """``np.minimum(x, y)`` in a kernel (a NaN propagates, a tie gives ``y``)."""
+    if x != x:
+        return x
+    return x if x < y else y
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _clip(x: float, lo: float, hi: float) -> float:  # pragma: no cover - compiled
+    """``np.clip(x, lo, hi)`` in a kernel: ``x`` unless strictly outside (a NaN stays)."""
+    if x < lo:
+        x = lo
+    if x > hi:
+        x = hi
+    return x
+
+
+def _runs(a: Any, core: int, dtype: Any = np.float64) -> Array:
+    """``a`` as a writable C-contiguous array of ``dtype`` with one leading run axis
+    (:func:`flat_runs`), so that every kernel call sees the same argument types."""
+    f = flat_runs(np.asarray(a, dtype=dtype), core)
+    return f if f.flags.writeable else f.copy()
+
+
+def _runs_as(a: Any, shape: tuple[int, ...], core: int) -> Array:
+    """:func:`_runs` of ``a`` broadcast to ``shape`` (a view of ``a`` when it has that shape
+    and is contiguous, a copy otherwise)."""
+    return _runs(a if np.shape(a) == shape else np.broadcast_to(a, shape), core)
+
+
+def _per_run(v: Any, batch: tuple[int, ...]) -> NDArray[np.float64]:
+    """:func:`per_run`, writable (one kernel specialisation whatever the parameter's form)."""
+    a = per_run(v, batch)
+    return a if a.flags.writeable else a.copy()
+
+
 def affinity_from_alignment(alignment: Array, scale: Float) -> Array:
     """Affinity implied by alignment distance: ``clip(1 - |x_i - x_j| / scale, -1, 1)``.
 
@@ -795,8 +841,19 @@ def affinity_from_alignment(alignment: Array, scale: Float) -> Array:
     >>> affinity_from_alignment(np.array([2.2, -0.6]), 1.4).round(2).tolist()
     [[1.0, -1.0], [-1.0, 1.0]]
     """
-    d = np.abs(_col(alignment) - _row(alignment))
-    return np.clip(1.0 - d / _bc(scale, d.ndim), -1.0, 1.0)
+    return _implied_affinity_u(_col(alignment), _row(alignment),
+                               _bc(scale, np.ndim(alignment) + 1))
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _implied_affinity(x_i: float, x_j: float, scale: float) -> float:  # pragma: no cover
+    """``clip(1 - |x_i - x_j| / scale, -1, 1)`` (:func:`affinity_from_alignment`)."""
+    return _clip(1.0 - abs(x_i - x_j) / scale, -1.0, 1.0)
+
+
+@numba.vectorize(["f8(f8, f8, f8)"], cache=True)
+def _implied_affinity_u(x_i: float, x_j: float, scale: float) -> float:  # pragma: no cover
+    return _implied_affinity(x_i, x_j, scale)
 
 
 def support_norm(containers: Array, reference: Float = 1.0) -> Array:
@@ -807,7 +864,33 @@ def support_norm(containers: Array, reference: Float = 1.0) -> Array:
     >>> float(support_norm(np.array(0.0)))
     0.0
     """
-    return 1.0 - np.exp(-np.maximum(containers, 0.0) / _bc(reference, np.ndim(containers)))
+    return _support_from_exponent(
+        _support_exponent_u(containers, _bc(reference, np.ndim(containers))))
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _support_exponent(containers: float, reference: float) -> float:  # pragma: no cover
+    """The exponent of :func:`support_norm`, ``-max(containers, 0) / reference``."""
+    return -_fmax(containers, 0.0) / reference
+
+
+@numba.vectorize(["f8(f8, f8)"], cache=True)
+def _support_exponent_u(containers: float, reference: float) -> float:  # pragma: no cover
+    return _support_exponent(containers, reference)
+
+
+@numba.vectorize(["f8(f8)"], cache=True)
+def _one_minus(e: float) -> float:  # pragma: no cover - compiled
+    return 1.0 - e
+
+
+def _support_from_exponent(x: Any) -> Any:
+    """:func:`support_norm` from its exponent ``x``: ``1 - exp(x)``, numpy's ``exp`` (in
+    place when ``x`` is an array)."""
+    if isinstance(x, np.ndarray) and x.ndim:
+        np.exp(x, out=x)
+        return _one_minus(x, out=x)
+    return _one_minus(np.exp(x))
 
 
 # ----------------------------------------------------------------------------- decisions
@@ -1018,8 +1101,19 @@ def capacity_scale(containers: Array, capacity: Array) -> Array:
     >>> capacity_scale(c, cap).tolist()
     [[1.0, 0.5], [0.5, 1.0]]
     """
-    both = containers + np.swapaxes(containers, -1, -2)
-    return np.where(both > capacity, capacity / np.maximum(both, 1e-12), 1.0)
+    return _capacity_scale_u(containers, np.swapaxes(containers, -1, -2), capacity)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _capacity_scale(c_ij: float, c_ji: float, cap: float) -> float:  # pragma: no cover
+    """``cap / max(c_ij + c_ji, 1e-12)`` where ``c_ij + c_ji > cap``, else 1."""
+    both = c_ij + c_ji
+    return cap / _fmax(both, 1e-12) if both > cap else 1.0
+
+
+@numba.vectorize(["f8(f8, f8, f8)"], cache=True)
+def _capacity_scale_u(c_ij: float, c_ji: float, cap: float) -> float:  # pragma: no cover
+    return _capacity_scale(c_ij, c_ji, cap)
 
 
 def tech_transfer(
@@ -1324,19 +1418,99 @@ def alignment_update(
     >>> alignment_update(x, x, np.zeros(2), np.eye(2), np.ones(2), Y, 0 * Y, p).round(4).tolist()
     [0.0, 0.6192]
     """
-    p = ParamView(p, alignment)
-    n = alignment.shape[-1]
-    off = 1.0 - np.eye(n)
-    diff = np.tanh(_row(alignment) - _col(alignment))  # [i, j] = tanh(x_j - x_i)
-    w = _row(weight) * off
-    peer = (w * affinity * diff).sum(axis=-1) / np.maximum(w.sum(axis=-1), 1e-300)
-    pull = (np.swapaxes(received, -1, -2) * diff).sum(axis=-1)
-    suffered = np.swapaxes(sanctioned, -1, -2)
-    push = (suffered * diff).sum(axis=-1) / (1.0 + suffered.sum(axis=-1))
-    z = alignment + p.alignment_peer * peer + p.alignment_support * pull
-    z = z - p.alignment_sanction * push
-    new = stubbornness * anchor + (1.0 - stubbornness) * z
-    return np.clip(new, bounds[0], bounds[1])
+    batch = np.broadcast_shapes(np.shape(alignment)[:-1], np.shape(anchor)[:-1],
+                                np.shape(stubbornness)[:-1], np.shape(weight)[:-1],
+                                np.shape(affinity)[:-2], np.shape(received)[:-2],
+                                np.shape(sanctioned)[:-2])
+    n = np.shape(alignment)[-1]
+    out = np.empty((*batch, n))
+    _alignment_kernel(*_alignment_args(alignment, anchor, stubbornness, affinity, weight,
+                                       received, sanctioned, p, batch),
+                      bounds[0], bounds[1], _runs(out, 1))
+    return out
+
+
+def _alignment_args(
+    alignment: Array, anchor: Array, stubbornness: Array, affinity: Array, weight: Array,
+    received: Array, sanctioned: Array, p: Any, batch: tuple[int, ...],
+) -> tuple[Array, Array, Array, Array, Array, Array, Array, Array, Array, Array, Array]:
+    """The arguments of :func:`_alignment_kernel` (runs flattened, parameters per run),
+    with the neighbour gaps ``tanh(x_j - x_i)`` from numpy's ``tanh``."""
+    n = np.shape(alignment)[-1]
+    x = _runs_as(alignment, (*batch, n), 1)
+    diff = _row(x) - _col(x)  # [i, j] = x_j - x_i
+    np.tanh(diff, out=diff)
+    return (x, _runs_as(anchor, (*batch, n), 1),
+            _runs_as(stubbornness, (*batch, n), 1),
+            _runs_as(affinity, (*batch, n, n), 2),
+            _runs_as(weight, (*batch, n), 1),
+            _runs_as(received, (*batch, n, n), 2),
+            _runs_as(sanctioned, (*batch, n, n), 2), diff,
+            _per_run(p.alignment_peer, batch), _per_run(p.alignment_support, batch),
+            _per_run(p.alignment_sanction, batch))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _alignment_kernel(
+    x: Array, anchor: Array, stub: Array, aff: Array, weight: Array, received: Array,
+    sanctioned: Array, diff: Array, a_l: Array, a_y: Array, a_s: Array, lo: float, hi: float,
+    out: Array,
+) -> None:  # pragma: no cover - compiled
+    """:func:`alignment_update` for runs ``(B, N)``, into ``out`` (see
+    :func:`_alignment_run`)."""
+    nb, n = x.shape
+    row, wrow = np.empty(n), np.empty(n)
+    received_t, sanctioned_t = np.empty((n, n)), np.empty((n, n))
+    for b in range(nb):
+        _alignment_run(b, x, anchor, stub, aff, weight, received, sanctioned, diff, a_l, a_y,
+                       a_s, lo, hi, out, row, wrow, received_t, sanctioned_t)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _transpose(a: Array, out: Array) -> None:  # pragma: no cover - compiled
+    """``out = a^T`` for square ``a`` (a run's matrix, so the loops that read ``a_ji`` run
+    along contiguous rows)."""
+    n = a.shape[0]
+    for i in range(n):
+        for j in range(n):
+            out[j, i] = a[i, j]
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _alignment_run(
+    b: int, x: Array, anchor: Array, stub: Array, aff: Array, weight: Array, received: Array,
+    sanctioned: Array, diff: Array, a_l: Array, a_y: Array, a_s: Array, lo: float, hi: float,
+    out: Array, row: Array, wrow: Array, received_t: Array, sanctioned_t: Array,
+) -> None:  # pragma: no cover - compiled
+    """:func:`alignment_update` of run ``b`` into ``out[b]``; ``diff[b, i, j] =
+    tanh(x_j - x_i)``; ``row``, ``wrow`` scratch of length N, ``received_t``,
+    ``sanctioned_t`` of shape (N, N), left holding ``received[b]^T``, ``sanctioned[b]^T``.
+    With ``w_ij = c_j [i != j]``:
+    ``peer_i = sum_j w_ij A_ij g_ij / max(sum_j w_ij, 1e-300)``,
+    ``pull_i = sum_j Y_ji g_ij``, ``push_i = sum_j S_ji g_ij / (1 + sum_j S_ji)``,
+    ``z_i = x_i + a_L peer_i + a_Y pull_i - a_S push_i`` and
+    ``x_i' = clip(s_i x_i(0) + (1 - s_i) z_i, lo, hi)``; the sums over j in numpy's order
+    (pairwise along a row, left to right down a column)."""
+    n = x.shape[1]
+    _transpose(received[b], received_t)
+    _transpose(sanctioned[b], sanctioned_t)
+    for i in range(n):
+        for j in range(n):
+            wrow[j] = weight[b, j] * (0.0 if i == j else 1.0)
+            row[j] = wrow[j] * aff[b, i, j] * diff[b, i, j]
+        peer = pairwise_sum(row) / _fmax(pairwise_sum(wrow), 1e-300)
+        for j in range(n):
+            row[j] = received_t[i, j] * diff[b, i, j]
+        pull = pairwise_sum(row)
+        for j in range(n):
+            row[j] = sanctioned_t[i, j] * diff[b, i, j]
+        suffered = sanctioned_t[i, 0]
+        for j in range(1, n):
+            suffered += sanctioned_t[i, j]
+        push = pairwise_sum(row) / (1.0 + suffered)
+        z = x[b, i] + a_l[b] * peer + a_y[b] * pull
+        z = z - a_s[b] * push
+        out[b, i] = _clip(stub[b, i] * anchor[b, i] + (1.0 - stub[b, i]) * z, lo, hi)
 
 
 def affinity_update(
@@ -1364,40 +1538,77 @@ def affinity_update(
     >>> float(affinity_update(A, A, z, z, z, p)[1, 2])  # friend (0) of my enemy (2)...
     -0.3333333333333333
     """
-    p = ParamView(p, affinity)
-    n = affinity.shape[-1]
-    eye = np.eye(n)
-    off = affinity * (1.0 - eye)
-    # the sum below, evaluated left to right in place (the same operations in the same order
-    # as the expression in the docstring, so the same numbers, without its temporaries)
-    coef = (p.affinity_relax, p.balance_rate, p.affinity_support, p.affinity_sanction,
-            p.affinity_war)
-    shape = np.broadcast_shapes(affinity.shape, np.shape(implied), np.shape(exchanged),
-                                np.shape(sanctioned), np.shape(at_war), *map(np.shape, coef))
-    new = np.subtract(implied, affinity, out=np.empty(shape))
-    new *= p.affinity_relax
-    np.add(affinity, new, out=new)
-    tmp = np.matmul(off, off)  # sum_k A_ik A_kj over third parties k (zero diagonal)
-    tmp /= n
-    tmp *= p.balance_rate
-    new += tmp
-    tmp = _sym(exchanged, out=tmp)
-    tmp *= p.affinity_support
-    new += tmp
-    tmp = _sym(sanctioned, out=tmp)
-    tmp *= p.affinity_sanction
-    new -= tmp
-    np.multiply(p.affinity_war, at_war, out=tmp)
-    new -= tmp
-    np.clip(new, -1.0, 1.0, out=new)
-    new *= 1.0 - eye
-    new += eye
-    return new
+    shape = np.broadcast_shapes(*map(np.shape, (affinity, implied, exchanged, sanctioned,
+                                                 at_war)))
+    out = np.empty(shape)
+
+    def runs(a: Array) -> Array:
+        return _runs_as(a, shape, 2)
+
+    _affinity_kernel(runs(affinity), runs(implied), runs(exchanged), runs(sanctioned),
+                     runs(at_war), runs(_balance_product(affinity)),
+                     *_affinity_coefficients(p, shape[:-2]), _runs(out, 2))
+    return out
 
 
-def _sym(m: Array, out: Array) -> Array:
-    """``m + m^T`` over the last two axes, into ``out`` (same shape)."""
-    return np.add(m, np.swapaxes(m, -1, -2), out=out)
+def _balance_product(affinity: Array) -> Array:
+    """``sum_k A_ik A_kj`` over third parties k (zero diagonal): BLAS's ``matmul``."""
+    off = affinity * (1.0 - np.eye(affinity.shape[-1]))
+    return np.matmul(off, off)
+
+
+def _affinity_coefficients(
+    p: Any, batch: tuple[int, ...]
+) -> tuple[Array, Array, Array, Array, Array]:
+    """The coefficients of :func:`_affinity_step`, one per run."""
+    return (_per_run(p.affinity_relax, batch), _per_run(p.balance_rate, batch),
+            _per_run(p.affinity_support, batch), _per_run(p.affinity_sanction, batch),
+            _per_run(p.affinity_war, batch))
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _affinity_step(
+    a: float, implied: float, y_ij: float, y_ji: float, s_ij: float, s_ji: float, w: float,
+    balance: float, n: int, r: float, mu: float, g_y: float, g_s: float, g_w: float,
+    i: int, j: int,
+) -> float:  # pragma: no cover - compiled
+    """One element of :func:`affinity_update`, ``balance = sum_k A_ik A_kj``, evaluated in
+    the order of its docstring equation: ``((((A + r (A* - A)) + mu balance / N) + gY (Y +
+    Y^T)) - gS (S + S^T)) - gW W``, clipped, times ``1 - I``, plus ``I``."""
+    new = a + (implied - a) * r
+    new += balance / n * mu
+    new += (y_ij + y_ji) * g_y
+    new -= (s_ij + s_ji) * g_s
+    new -= g_w * w
+    return _unit_diagonal(new, i, j)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _unit_diagonal(a: float, i: int, j: int) -> float:  # pragma: no cover - compiled
+    """``clip(a, -1, 1) * (1 - I) + I``, element ``(i, j)``: an affinity with unit
+    diagonal."""
+    diagonal = i == j
+    return _clip(a, -1.0, 1.0) * (0.0 if diagonal else 1.0) + (1.0 if diagonal else 0.0)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _affinity_kernel(
+    aff: Array, implied: Array, exchanged: Array, sanctioned: Array, at_war: Array,
+    balance: Array, r: Array, mu: Array, g_y: Array, g_s: Array, g_w: Array, out: Array,
+) -> None:  # pragma: no cover - compiled
+    """:func:`affinity_update` for runs ``(B, N, N)`` into ``out`` (see
+    :func:`_affinity_step`)."""
+    nb, n, _ = aff.shape
+    exchanged_t, sanctioned_t = np.empty((n, n)), np.empty((n, n))
+    for b in range(nb):
+        _transpose(exchanged[b], exchanged_t)
+        _transpose(sanctioned[b], sanctioned_t)
+        for i in range(n):
+            for j in range(n):
+                out[b, i, j] = _affinity_step(
+                    aff[b, i, j], implied[b, i, j], exchanged[b, i, j], exchanged_t[i, j],
+                    sanctioned[b, i, j], sanctioned_t[i, j], at_war[b, i, j],
+                    balance[b, i, j], n, r[b], mu[b], g_y[b], g_s[b], g_w[b], i, j)
 
 
 def econ_update(
@@ -1414,8 +1625,22 @@ def econ_update(
     [0.2]
     """
     p = ParamView(p, loss)
-    new = loss + p.bite_scale * bite + sender_cost - p.econ_recovery * loss
-    return np.clip(new, 0.0, 0.9)
+    return _econ_update_u(loss, bite, sender_cost, p.bite_scale, p.econ_recovery)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _econ_update(
+    loss: float, bite: float, sender_cost: float, bite_scale: float, recovery: float
+) -> float:  # pragma: no cover - compiled
+    """``clip(L + bite_scale bite + sender cost - recovery L, 0, 0.9)``."""
+    return _clip(loss + bite_scale * bite + sender_cost - recovery * loss, 0.0, 0.9)
+
+
+@numba.vectorize(["f8(f8, f8, f8, f8, f8)"], cache=True)
+def _econ_update_u(
+    loss: float, bite: float, sender_cost: float, bite_scale: float, recovery: float
+) -> float:  # pragma: no cover - compiled
+    return _econ_update(loss, bite, sender_cost, bite_scale, recovery)
 
 
 def food_update(
@@ -1432,13 +1657,26 @@ def food_update(
     [0.3]
     """
     p = ParamView(p, insecurity)
-    new = (
-        insecurity
-        + p.food_stress * bite
-        - p.food_relief * received
-        + p.food_reversion * (structural - insecurity)
-    )
-    return np.clip(new, 0.0, 1.0)
+    return _food_update_u(insecurity, structural, bite, received, p.food_stress,
+                          p.food_relief, p.food_reversion)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _food_update(
+    insecurity: float, structural: float, bite: float, received: float, stress: float,
+    relief: float, reversion: float,
+) -> float:  # pragma: no cover - compiled
+    """``clip(F + stress bite - relief received + reversion (structural - F), 0, 1)``."""
+    return _clip(insecurity + stress * bite - relief * received
+                 + reversion * (structural - insecurity), 0.0, 1.0)
+
+
+@numba.vectorize(["f8(f8, f8, f8, f8, f8, f8, f8)"], cache=True)
+def _food_update_u(
+    insecurity: float, structural: float, bite: float, received: float, stress: float,
+    relief: float, reversion: float,
+) -> float:  # pragma: no cover - compiled
+    return _food_update(insecurity, structural, bite, received, stress, relief, reversion)
 
 
 def front_update(
@@ -1459,10 +1697,323 @@ def front_update(
     >>> front_update(np.zeros((2, 2)), f, W, 0.1, np.array([[0, .01], [-.01, 0]])).round(4).tolist()
     [[0.0, 0.09], [-0.09, 0.0]]
     """
-    eps = 1e-3
-    ratio = np.log((fire + eps) / (np.swapaxes(fire, -1, -2) + eps))
-    new = front + (_bc(rate, np.ndim(front)) * np.tanh(ratio) + shock) * at_war
-    return np.clip(new, -1.0, 1.0) * at_war
+    ratio = _front_ratio_u(fire, np.swapaxes(fire, -1, -2))
+    np.log(ratio, out=ratio)
+    np.tanh(ratio, out=ratio)
+    return _front_step_u(front, _bc(rate, np.ndim(front)), ratio, shock, at_war)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _front_ratio(f_ij: float, f_ji: float) -> float:  # pragma: no cover - compiled
+    """The fire ratio of :func:`front_update`, ``(f_i + e) / (f_j + e)`` (``e = 1e-3``),
+    whose ``tanh(log(.))`` numpy evaluates."""
+    return (f_ij + 1e-3) / (f_ji + 1e-3)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _front_step(
+    front: float, rate: float, tanh_ratio: float, shock: float, at_war: float
+) -> float:  # pragma: no cover - compiled
+    """``clip(F + (rate tanh(log ratio) + shock) W, -1, 1) W`` (:func:`front_update`)."""
+    return _clip(front + (rate * tanh_ratio + shock) * at_war, -1.0, 1.0) * at_war
+
+
+@numba.vectorize(["f8(f8, f8)"], cache=True)
+def _front_ratio_u(f_ij: float, f_ji: float) -> float:  # pragma: no cover - compiled
+    return _front_ratio(f_ij, f_ji)
+
+
+@numba.vectorize(["f8(f8, f8, f8, f8, f8)"], cache=True)
+def _front_step_u(
+    front: float, rate: float, tanh_ratio: float, shock: float, at_war: float
+) -> float:  # pragma: no cover - compiled
+    return _front_step(front, rate, tanh_ratio, shock, at_war)
+
+
+# -------------------------------------------- compiled glue of scenarios.dynamics.resolve
+# The month's resolution (:func:`scenarios.dynamics.resolve`) in three passes over a block of
+# runs, around what numpy must evaluate itself (``log``, ``tanh`` and ``exp``, scipy's
+# ``ndtri``, BLAS's ``matmul``). The rules are the scalar functions above, each written once;
+# the glue between them keeps the operations and their order of the numpy expressions it
+# replaces (see the comments), so the numbers are the same.
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _resolve_flows(
+    d_arms: Array, d_food: Array, capacity: Array, spc: Array, arms_total: Array,
+    food_total: Array, at_war: Array, front: Array, stock: Array, production: Array,
+    consumption: Array, quality: Array, quality_default: Array, war_months: Array,
+    capability: Array, attrition: Array, reference: Array, s_eff: Array, dependence: Array,
+    cost_scale: Array, loss: Array, bite: Array, bite_scale: Array, recovery: Array,
+    food_insecurity: Array, structural: Array, stress: Array, relief: Array, reversion: Array,
+    arms: Array, food: Array, arms_total_out: Array, food_total_out: Array, stock_out: Array,
+    war_months_out: Array, capability_out: Array, loss_out: Array, food_insecurity_out: Array,
+    fire_moves: Array, fire_ratio: Array, support_exponent: Array, front_drawn: Array,
+) -> int:  # pragma: no cover - compiled
+    """Support flows, munitions, attrition, economy and food of :func:`resolve`'s month.
+
+    Per run b (``W`` the wars at the start of the month; sums over a row pairwise, down a
+    column left to right, as numpy's):
+
+    - ``c = arms / spc + food``, ``k = capacity_scale(c)``; flows ``arms * k``, ``food * k``
+      and their running totals; the exponent of ``support_norm(arms' / spc + food')``;
+    - ``war_i = [sum_j W_ij > 0]``, ``sent_i = sum_j arms'_ij``, ``recv_j = sum_i arms'_ij``,
+      ``q_i`` the quality (its default where unknown), ``recv_q_j = sum_i arms'_ij q_i``;
+      ``available = stock + prod + recv - sent``, ``fired = war min(cons, max(available,
+      0))``, ``qmix = (prod q + recv_q) / max(prod + recv, 1e-300)`` (``q`` without supply),
+      ``stock' = max(available - fired, 0)``; the fire on each front ``f_ij = fired_i qmix_i
+      / max(sum_j W_ij, 1) W_ij`` and the ratio of :func:`front_update`, where it can move
+      the front (``fire_moves``; in order into ``fire_ratio``, returning how many);
+    - ``war_months' = (war_months + 1) W``, ``capability' = capability (1 - attrition war)``;
+    - ``econ_update`` with the sender cost ``cost_scale sum_j S_ij D_ij``, ``food_update``
+      with the food received ``sum_i food'_ij``;
+    - ``front_drawn``, for each pair i < j (in ``triu_indices`` order), whether its shock
+      can move the front either way.
+
+    Where a pair is not at war (either way), the fire is finite and the front is not
+    ``-0.0``, :func:`front_update` gives ``clip(F + x * 0, -1, 1) * 0``, the same bits
+    whatever the finite ``x`` (its fire term, from a ratio of 1, and its shock), so neither
+    is evaluated there.
+    """
+    nb, n, _ = d_arms.shape
+    c, c_t = np.empty((n, n)), np.empty((n, n))
+    q, row, fire = np.empty(n), np.empty(n), np.empty(n)
+    received, received_q, received_food = np.empty(n), np.empty(n), np.empty(n)
+    count = 0
+    for b in range(nb):
+        sp = spc[b]
+        ref = reference[b]
+        for i in range(n):
+            for j in range(n):
+                c[i, j] = d_arms[b, i, j] / sp + d_food[b, i, j]
+        _transpose(c, c_t)
+        for i in range(n):
+            for j in range(n):
+                scale = _capacity_scale(c[i, j], c_t[i, j], capacity[i, j])
+                a = d_arms[b, i, j] * scale
+                f = d_food[b, i, j] * scale
+                arms[b, i, j] = a
+                food[b, i, j] = f
+                arms_total_out[b, i, j] = arms_total[b, i, j] + a
+                food_total_out[b, i, j] = food_total[b, i, j] + f
+                support_exponent[b, i, j] = _support_exponent(a / sp + f, ref)
+                war_months_out[b, i, j] = (war_months[b, i, j] + 1.0) * at_war[b, i, j]
+        for k in range(n):
+            q[k] = quality_default[b] if np.isnan(quality[k]) else quality[k]
+        for j in range(n):
+            received[j] = arms[b, 0, j]
+            received_q[j] = arms[b, 0, j] * q[0]
+            received_food[j] = food[b, 0, j]
+        for k in range(1, n):
+            for j in range(n):
+                received[j] += arms[b, k, j]
+                received_q[j] += arms[b, k, j] * q[k]
+                received_food[j] += food[b, k, j]
+        for i in range(n):
+            for j in range(n):  # rows copied to scratch: cheaper than a view per call
+                row[j] = at_war[b, i, j]
+            fronts = pairwise_sum(row)
+            war = 1.0 if fronts > 0 else 0.0
+            for j in range(n):
+                row[j] = arms[b, i, j]
+            available = stock[b, i] + production[i] + received[i] - pairwise_sum(row)
+            fired = war * _fmin(consumption[i], _fmax(available, 0.0))
+            supply = production[i] + received[i]
+            qmix = ((production[i] * q[i] + received_q[i]) / _fmax(supply, 1e-300)
+                    if supply > 0 else q[i])
+            stock_out[b, i] = _fmax(available - fired, 0.0)
+            fire[i] = fired * qmix / _fmax(fronts, 1.0)
+            capability_out[b, i] = capability[b, i] * (1.0 - attrition[b] * war)
+            for j in range(n):
+                row[j] = s_eff[b, i, j] * dependence[i, j]
+            loss_out[b, i] = _econ_update(loss[b, i], bite[b, i],
+                                          cost_scale[b] * pairwise_sum(row), bite_scale[b],
+                                          recovery[b])
+            food_insecurity_out[b, i] = _food_update(
+                food_insecurity[b, i], structural[i], bite[b, i], received_food[i], stress[b],
+                relief[b], reversion[b])
+        finite = True
+        for i in range(n):
+            finite = finite and math.isfinite(fire[i])
+        for i in range(n):
+            for j in range(n):
+                # with finite fire and no war either way, the ratio is (0 + e) / (0 + e) = 1
+                moves = (at_war[b, i, j] != 0.0 or at_war[b, j, i] != 0.0
+                         or _negative_zero(front[b, i, j]) or not finite)
+                fire_moves[b, i, j] = moves
+                if moves:
+                    fire_ratio[count] = _front_ratio(fire[i] * at_war[b, i, j],
+                                                     fire[j] * at_war[b, j, i])
+                    count += 1
+        k = 0
+        for i in range(n):
+            for j in range(i + 1, n):
+                front_drawn[b, k] = fire_moves[b, i, j] or fire_moves[b, j, i]
+                k += 1
+    return count
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _negative_zero(x: float) -> bool:  # pragma: no cover - compiled
+    """Whether ``x`` is ``-0.0``."""
+    return x == 0.0 and math.copysign(1.0, x) < 0.0
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _resolve_wars(
+    front: Array, fire_moves: Array, tanh_ratio: Array, normal: Array, noise: Array, rate: Array,
+    at_war: Array, u_end: Array, offer: Array, war_months: Array, end_intercept: Array,
+    end_fatigue: Array, end_offer: Array, war_ended: Array, attacked: Array, rung: Array,
+    join: Array, sanctions: Array, game: Array, lift: Array, intensity: Array, relief: Array,
+    west: Array, rus: int, games: Array,
+    front_out: Array, at_war_out: Array, attacked_out: Array, war_ended_out: Array,
+    rung_out: Array, new_war_sym: Array, sanctions_out: Array, games_out: Array, top: Array,
+) -> None:  # pragma: no cover - compiled
+    """The front, wars ending and starting, rungs and sanctions of :func:`resolve`'s month.
+
+    Per run b (``W`` the wars at the start of the month; ``tanh_ratio`` the fire term of
+    the fronts ``fire_moves`` in order, 0 elsewhere; ``normal[b, k]`` the normal draw of
+    the k-th pair i < j in ``triu_indices`` order, ``u_end`` likewise its uniform for a
+    negotiated end):
+
+    - ``F' = front_update(F, tanh ratio, W, rate, (z - z^T) noise)``;
+    - at war: decisive where ``|F'| >= 1``, negotiated where ``u_ij + u_ji < sigmoid(b0 +
+      bF months / 60 + bO max(offer_ij, offer_ji))`` and not decisive; the ended wars get
+      code 1 (negotiated) or 2 (decisive), front, war and attack 0, rungs at most 3;
+    - new wars: rung >= war rung off the diagonal, or joining an ally, where not at war;
+      symmetric (``new_war_sym``); an attacker marks ``attacked``; at war, rungs at least
+      the war rung;
+    - sanctions: intensity where imposed, 0 where lifted, 0 on the diagonal; the West's
+      sanctions on Russia times ``1 - relief``; the games' outcomes counted;
+    - ``top``, the highest rung of the run.
+    """
+    nb, n, _ = front.shape
+    shock, u_sum, fire = np.empty((n, n)), np.empty((n, n)), np.empty((n, n))
+    code = np.empty((n, n), dtype=np.int8)
+    count = 0
+    new_war, new_war_t = np.empty((n, n), dtype=np.bool_), np.empty((n, n), dtype=np.bool_)
+    for b in range(nb):
+        k = 0
+        for i in range(n):
+            shock[i, i] = (0.0 - 0.0) * noise[b]
+            u_sum[i, i] = 0.0 + 0.0
+            for j in range(i + 1, n):
+                shock[i, j] = (normal[b, k] - 0.0) * noise[b]
+                shock[j, i] = (0.0 - normal[b, k]) * noise[b]
+                u_sum[i, j] = u_end[b, k] + 0.0
+                u_sum[j, i] = 0.0 + u_end[b, k]
+                k += 1
+        for i in range(n):
+            for j in range(n):
+                fire[i, j] = 0.0
+                if fire_moves[b, i, j]:
+                    fire[i, j] = tanh_ratio[count]
+                    count += 1
+        for i in range(n):
+            for j in range(n):
+                front_out[b, i, j] = _front_step(front[b, i, j], rate[b], fire[i, j],
+                                                 shock[i, j], at_war[b, i, j])
+        for i in range(n):
+            for j in range(n):
+                code[i, j] = 0
+                if at_war[b, i, j] > 0:  # fighting: 2 decisive, 1 negotiated
+                    if abs(front_out[b, i, j]) >= 1.0:
+                        code[i, j] = 2
+                    elif u_sum[i, j] < _sig(
+                            end_intercept[b] + end_fatigue[b] * war_months[b, i, j] / 60.0
+                            + end_offer[b] * _fmax(offer[b, i, j], offer[b, j, i])):
+                        code[i, j] = 1
+        for i in range(n):
+            for j in range(n):
+                ends = code[i, j] != 0
+                war_ended_out[b, i, j] = code[i, j] if ends else war_ended[b, i, j]
+                w = 0.0 if ends else at_war[b, i, j]
+                front_out[b, i, j] = 0.0 if ends else front_out[b, i, j]
+                r = min(rung[b, i, j], 3) if ends else rung[b, i, j]
+                starts = r >= WAR_RUNG and w <= 0 and i != j
+                new_war[i, j] = starts or (join[b, i, j] and w <= 0)
+                attacked_out[b, i, j] = (1.0 if starts else (0.0 if ends else attacked[b, i, j])
+                                         ) * (0.0 if i == j else 1.0)
+                at_war_out[b, i, j] = w
+                rung_out[b, i, j] = r
+        _transpose(new_war, new_war_t)
+        highest = 0
+        for i in range(n):
+            for j in range(n):
+                sym = new_war[i, j] or new_war_t[i, j]
+                new_war_sym[b, i, j] = sym
+                w = 1.0 if sym else at_war_out[b, i, j]
+                at_war_out[b, i, j] = w
+                r = max(rung_out[b, i, j], WAR_RUNG) if w > 0 else rung_out[b, i, j]
+                rung_out[b, i, j] = r
+                highest = max(highest, r)
+        top[b] = highest
+        conceded = 0
+        imposed = 0
+        backdown = 0
+        for i in range(n):
+            for j in range(n):
+                g = game[b, i, j]
+                conceded += g == 1
+                imposed += g == 2
+                backdown += g == 3
+                base = intensity[b] if g == 2 else sanctions[b, i, j]
+                sanctions_out[b, i, j] = (0.0 if lift[b, i, j] else base) * (
+                    0.0 if i == j else 1.0)
+        games_out[b, 0] = games[b, 0] + conceded
+        games_out[b, 1] = games[b, 1] + imposed
+        games_out[b, 2] = games[b, 2] + backdown
+        if rus >= 0:
+            for i in range(n):
+                if west[i]:
+                    sanctions_out[b, i, rus] = sanctions_out[b, i, rus] * (1.0 - relief[b])
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _resolve_opinion(
+    x: Array, anchor: Array, stub: Array, aff: Array, weight: Array, exchanged: Array,
+    s_eff: Array, diff: Array, a_l: Array, a_y: Array, a_s: Array, lo: float, hi: float,
+    pact: Array, scale: Array, alliance: Array, at_war: Array, balance: Array, r: Array,
+    mu: Array, g_y: Array, g_s: Array, g_w: Array, concede: Array, game: Array, finish: bool,
+    x_out: Array, aff_out: Array,
+) -> None:  # pragma: no cover - compiled
+    """Alignment and affinity of :func:`resolve`'s month.
+
+    Per run b: ``x' = alignment_update(...)`` (:func:`_alignment_run`); the implied affinity
+    ``clip(affinity_from_alignment(x') + alliance P, -1, 1)``; ``A' = affinity_update(A,
+    implied, Y, S, W)`` (:func:`_affinity_step`, ``balance = sum_k A_ik A_kj``) plus
+    ``concede (C + C^T)`` where a target conceded (``game == 1``); with ``finish`` (no UN
+    vote this month) the result clipped with unit diagonal (:func:`_unit_diagonal`).
+    """
+    nb, n = x.shape
+    row, wrow = np.empty(n), np.empty(n)
+    exchanged_t, s_eff_t = np.empty((n, n)), np.empty((n, n))
+    game_t = np.empty((n, n), dtype=game.dtype)
+    for b in range(nb):
+        _alignment_run(b, x, anchor, stub, aff, weight, exchanged, s_eff, diff, a_l, a_y,
+                       a_s, lo, hi, x_out, row, wrow, exchanged_t, s_eff_t)
+        _transpose(game[b], game_t)
+        for i in range(n):
+            for j in range(n):
+                implied = _clip(_implied_affinity(x_out[b, i], x_out[b, j], scale[b])
+                                + alliance[b] * pact[b, i, j], -1.0, 1.0)
+                a = _affinity_step(
+                    aff[b, i, j], implied, exchanged[b, i, j], exchanged_t[i, j],
+                    s_eff[b, i, j], s_eff_t[i, j], at_war[b, i, j], balance[b, i, j], n,
+                    r[b], mu[b], g_y[b], g_s[b], g_w[b], i, j)
+                a = a + concede[b] * ((1.0 if game[b, i, j] == 1 else 0.0)
+                                      + (1.0 if game_t[i, j] == 1 else 0.0))
+                aff_out[b, i, j] = _unit_diagonal(a, i, j) if finish else a
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _unit_diagonal_kernel(a: Array) -> None:  # pragma: no cover - compiled
+    """:func:`_unit_diagonal` of every element of ``a`` (runs ``(B, N, N)``), in place."""
+    nb, n, _ = a.shape
+    for b in range(nb):
+        for i in range(n):
+            for j in range(n):
+                a[b, i, j] = _unit_diagonal(a[b, i, j], i, j)
 
 
 # ------------------------------------------------------------------------------ outcomes
