@@ -99,6 +99,14 @@ def _one(world: World, state: State, arr: np.ndarray, a: str) -> Any:
     return arr[..., i]
 
 
+def _mean_tech(world: World, state: State, a: str) -> Any:
+    """Mean technology level of actor ``a`` over the domains (that actor's row only)."""
+    i = world.index(a)
+    if i < 0:
+        return np.full(state.alignment.shape[:-1], np.nan)
+    return state.tech[..., i, :].mean(axis=-1)
+
+
 def _out(v: Any) -> Any:
     a = np.asarray(v)
     return a.item() if a.ndim == 0 else a
@@ -132,7 +140,7 @@ def observe(
         "sanctions_in_force": lambda: (state.sanctions > 0).sum(axis=(-1, -2)),
         "arms_prk_rus": lambda: _pair(world, state, state.arms, "PRK", "RUS"),
         "food_rus_prk": lambda: _pair(world, state, state.food_flow, "RUS", "PRK"),
-        "tech_prk": lambda: _one(world, state, state.tech.mean(axis=-1), "PRK"),
+        "tech_prk": lambda: _mean_tech(world, state, "PRK"),
         "un_enforcement_prk": lambda: _one(world, state, state.un_level, "PRK"),
         "affinity_rus_prk": lambda: _pair(world, state, state.affinity, "RUS", "PRK"),
         "affinity_usa_rus": lambda: _pair(world, state, state.affinity, "USA", "RUS"),
