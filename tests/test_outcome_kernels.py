@@ -45,11 +45,14 @@ def _matrices(rng: np.random.Generator, kind: str, b: int, n: int) -> np.ndarray
         return np.round(rng.uniform(-1, 1, (b, n, n)), 1)
     if kind == "signs":
         return np.sign(rng.uniform(-1, 1, (b, n, n)))
+    if kind == "constant":  # a zero centred matrix, with signed zeros on its diagonal
+        return np.asarray(rng.choice([-0.7, 0.0, 1.0], (b, 1, 1)) * np.ones((b, n, n))
+                          + rng.choice([-1.0, 0.0, 1.0], (b, 1, 1)) * np.eye(n))
     return _two_camps(rng, b, n, rng.uniform(0, 1))
 
 
 @pytest.mark.parametrize("n", [2, 3, 5, 7, 20, 30])
-@pytest.mark.parametrize("kind", ["uniform", "rounded", "signs", "camps"])
+@pytest.mark.parametrize("kind", ["uniform", "rounded", "signs", "constant", "camps"])
 def test_bloc_partition_is_eighs_sign_pattern(kind: str, n: int) -> None:
     rng = np.random.default_rng([n, len(kind)])
     a = _matrices(rng, kind, 400, n)
@@ -63,8 +66,9 @@ def test_centring_and_certificate() -> None:
     a = np.concatenate([_two_camps(rng, 500, 20, 0.3), rng.uniform(-1, 1, (500, 20, 20))])
     centred = np.empty_like(a)
     camp = np.empty(a.shape[:-1], dtype=np.int8)
-    sure = np.empty(a.shape[0], dtype=np.bool_)
-    rules._bloc_kernel(a, centred, camp, sure)
+    status = np.empty(a.shape[0], dtype=np.int8)
+    rules._bloc_kernel(a, centred, camp, status)
+    sure = status == rules._CERTIFIED
     assert_array_equal(centred, _centred(a))
     assert_array_equal(camp[sure], _eigh_camps(a)[sure])
     assert sure[:500].all()

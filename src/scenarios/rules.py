@@ -20,6 +20,7 @@ This module may import numpy, scipy and numba only.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -879,27 +880,35 @@ def bloc_partition(affinity: Array) -> NDArray[np.int8]:
     flat = flat_runs(a, 2)
     centred = np.empty_like(flat)
     camp = np.empty(flat.shape[:-1], dtype=np.int8)
-    sure = np.empty(flat.shape[0], dtype=np.bool_)
+    status = np.empty(flat.shape[0], dtype=np.int8)
     # the camps are the sign pattern of the leading eigenvector; a cheap iteration finds it
     # and certifies the signs, and LAPACK's eigh decides only the runs it cannot certify, so
     # the camps are eigh's in every run (see _certify)
-    _bloc_kernel(flat, centred, camp, sure)
-    todo = np.flatnonzero(~sure)
+    _bloc_kernel(flat, centred, camp, status)
+    if (status == _ZERO).any():  # all affinities equal: eigh's camps of the zero matrix
+        camp[status == _ZERO] = _zero_camps(n)
+    todo = np.flatnonzero(status == _UNSURE)
     if todo.size:
         _, vecs = np.linalg.eigh(centred[todo])
         camp[todo] = _camps(vecs[..., :, -1])
     return camp.reshape((*a.shape[:-2], n))
 
 
+@functools.cache
+def _zero_camps(n: int) -> NDArray[np.int8]:
+    """The camps of :func:`bloc_partition` by eigh for a zero centred matrix ``(n, n)``."""
+    return _camps(np.linalg.eigh(np.zeros((n, n)))[1][:, -1])
+
+
 @numba.njit(cache=True)
 def _bloc_kernel(
-    aff: Any, centred: Any, camp: Any, sure: Any
+    aff: Any, centred: Any, camp: Any, status: Any
 ) -> None:  # pragma: no cover - compiled
     """For each run ``b`` of ``aff`` ``(B, n, n)``: the centred matrix of
     :func:`bloc_partition` into ``centred[b]``,
     ``sym = 0.5 * (A + A^T) * off``, ``centred = (sym - sum(sym) / max(n (n - 1), 1)) * off``
     (``off = 1 - I``; the sum in numpy's pairwise order over the ``n * n`` elements), and
-    ``sure[b]``: whether :func:`_certify` proves its camps, then written to ``camp[b]``."""
+    ``status[b]`` of :func:`_certify`; the camps it certifies are written to ``camp[b]``."""
     nb, n = aff.shape[0], aff.shape[-1]
     sym = np.empty(n * n)
     v = np.empty(n)
@@ -918,8 +927,8 @@ def _bloc_kernel(
             for j in range(n):
                 off = 0.0 if i == j else 1.0
                 m[i, j] = (sym[i * n + j] - mean) * off
-        sure[b] = _certify(m, v, y, work)
-        if sure[b]:
+        status[b] = _certify(m, v, y, work)
+        if status[b] == _CERTIFIED:
             _camp_row(v, camp[b])
 
 
@@ -947,30 +956,27 @@ def _camps(lead: Array) -> NDArray[np.int8]:
     return out.reshape(lead.shape)
 
 
-#: Power steps of :func:`_certify` on ``m``, then the shifts ``theta + delta (theta + rad)``
-#: tried for inverse iteration (the first above the top eigenvalue) and its steps, then the
-#: fractions ``frac`` at which ``sigma = theta - frac (theta + rad)`` is tried.
-_POWER_STEPS, _INVERSE_STEPS = 4, 3
+#: :func:`_certify`: power steps on ``m + rad I / 4``; rounds of inverse iteration, each with
+#: the first shift ``theta + delta (theta + rad)`` above the top eigenvalue and that many
+#: steps, then the certificate with ``sigma = theta - frac (theta + rad)``.
+_POWER_STEPS, _ROUNDS, _INVERSE_STEPS = 3, 4, 2
+#: What :func:`_certify` finds: camps not certain (left to eigh), certain, or a zero matrix
+#: (all affinities equal; its signed zeros do not matter to eigh, whose camps are then all
+#: those of the zero matrix).
+_UNSURE, _CERTIFIED, _ZERO = 0, 1, 2
 _INVERSE_DELTAS, _SIGMA_FRACS = (0.003, 0.03, 0.3), (0.05, 0.002)
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _certify(m: Any, v: Any, y: Any, w: Any) -> bool:  # pragma: no cover - compiled
+def _certify(m: Any, v: Any, y: Any, w: Any) -> int:  # pragma: no cover - compiled
     """Whether the signs of an estimate ``v`` of the leading eigenvector of the symmetric
     ``m`` ``(n, n)`` are certain to be those of the true eigenvector, and so of
-    ``numpy.linalg.eigh``'s; ``v`` is written in place (``y``, ``w``: scratch).
+    ``numpy.linalg.eigh``'s (:data:`_CERTIFIED`; :data:`_ZERO` if ``m`` is zero, else
+    :data:`_UNSURE`); ``v`` is written in place (``y``, ``w``: scratch).
 
-    The estimate: a few power steps from the largest column of ``m``, then inverse iteration
-    with a shift just above the Rayleigh quotient (where ``shift I - m`` is positive
-    definite). It is certified when (1) a Cholesky factorisation of
-    ``sigma I - m + beta v v^T`` succeeds with a margin, which proves that ``m`` has only one
-    eigenvalue above ``sigma`` (a rank-one positive update moves at most one eigenvalue past
-    zero), while the Rayleigh quotient ``theta`` is above ``sigma``; then (Davis-Kahan) ``v``
-    is within ``||m v - theta v|| / (theta - sigma)`` of the true eigenvector, and so is
-    eigh's, up to rounding; and (2) every component of ``v`` exceeds that distance by a wide
-    margin, so its sign is the true eigenvector's and eigh's. A run not certified (a
-    near-degenerate top eigenvalue, a component near zero, an estimate gone astray) is left
-    to eigh by the caller. Only the certificate matters for the result, not the bits of ``v``.
+    The estimate: a few power steps from the largest column of ``m``, then rounds of inverse
+    iteration with a shift just above the Rayleigh quotient (where ``shift I - m`` is
+    positive definite), until :func:`_certificate` holds.
     """
     n = m.shape[0]
     rad = 0.0  # every eigenvalue lies in [-rad, rad]
@@ -987,31 +993,58 @@ def _certify(m: Any, v: Any, y: Any, w: Any) -> bool:  # pragma: no cover - comp
         if q > best:
             best = q
             j0 = i
-    if not (rad > 0.0 and rad < np.inf):
-        return False
+    if rad == 0.0:
+        return _ZERO
+    if not rad < np.inf:
+        return _UNSURE
     for i in range(n):
         y[i] = m[i, j0]
     _unit(y, v)
     for _ in range(_POWER_STEPS):
         _sym_matvec(m, v, y)
+        for i in range(n):
+            y[i] += 0.25 * rad * v[i]
         _unit(y, v)
-    _sym_matvec(m, v, y)
-    theta = 0.0
-    for i in range(n):
-        theta += v[i] * y[i]
-    for delta in _INVERSE_DELTAS:
-        shift = theta + delta * (theta + rad)
-        for i in range(n):  # w = L D L^T of shift I - m
-            for j in range(n):
-                w[i, j] = -m[i, j]
-            w[i, i] += shift
-        if _ldl(w, 0.0):
-            for _ in range(_INVERSE_STEPS):
-                _ldl_solve(w, v, y)
-                _unit(y, v)
-            break
-    else:
-        return False
+    for _ in range(_ROUNDS):
+        _sym_matvec(m, v, y)
+        theta = 0.0
+        for i in range(n):
+            theta += v[i] * y[i]
+        for delta in _INVERSE_DELTAS:
+            shift = theta + delta * (theta + rad)
+            for i in range(n):  # w = L D L^T of shift I - m
+                for j in range(i, n):
+                    w[i, j] = -m[i, j]
+                w[i, i] += shift
+            if _ldl(w, 0.0):
+                break
+        else:
+            return _UNSURE
+        for _ in range(_INVERSE_STEPS):
+            _ldl_solve(w, v, y)
+            _unit(y, v)
+        if _certificate(m, v, y, w, rad):
+            return _CERTIFIED
+    return _UNSURE
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _certificate(
+    m: Any, v: Any, y: Any, w: Any, rad: float
+) -> bool:  # pragma: no cover - compiled
+    """Whether the unit vector ``v`` has the signs of the leading eigenvector of the symmetric
+    ``m`` (every eigenvalue in ``[-rad, rad]``); ``y``, ``w``: scratch.
+
+    It does when (1) a Cholesky factorisation of ``sigma I - m + beta v v^T`` succeeds with
+    a margin, which proves that ``m`` has only one eigenvalue above ``sigma`` (a rank-one
+    positive update moves at most one eigenvalue past zero), while the Rayleigh quotient
+    ``theta`` is above ``sigma``; then (Davis-Kahan) ``v`` is within
+    ``||m v - theta v|| / (theta - sigma)`` of the true eigenvector, and so is eigh's, up to
+    rounding; and (2) every component of ``v`` exceeds that distance by a wide margin, so its
+    sign is the true eigenvector's and eigh's. Only the certificate matters for the result,
+    not the bits of ``v``.
+    """
+    n = m.shape[0]
     _sym_matvec(m, v, y)  # y = m v
     theta = 0.0
     for i in range(n):
@@ -1034,7 +1067,7 @@ def _certify(m: Any, v: Any, y: Any, w: Any) -> bool:  # pragma: no cover - comp
         if not gap > 1e-6 * scale:
             return False
         for i in range(n):  # w = sigma I - m + beta v v^T
-            for j in range(n):
+            for j in range(i, n):
                 w[i, j] = beta * v[i] * v[j] - m[i, j]
             w[i, i] += sigma
         if _ldl(w, 1e-9 * scale):
