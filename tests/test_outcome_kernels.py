@@ -126,3 +126,15 @@ def test_outcome_kernels_give_numpys_bits(n: int) -> None:
     assert_array_equal(rules.effective_poles(a[0], cap[0], 0.3),
                        _effective_poles(a[0], cap[0], 0.3))
     assert_array_equal(rules.polarization(a[5], camp[5]), _polarization(a[5], camp[5]))
+
+
+def test_actor_observable_helpers_give_numpys_bits() -> None:
+    from scenarios import outcomes
+
+    rng = np.random.default_rng(3)
+    for shape in [(3,), (20, 3), (50, 20, 3), (4, 5, 20, 7), (50, 20, 9)]:
+        a = rng.uniform(size=shape) * 10.0 ** rng.integers(-8, 8, shape)
+        assert_array_equal(outcomes._mean_last(a), a.mean(axis=-1))
+    rung = rng.integers(0, 8, (50, 20, 20)).astype(np.int8)
+    assert_array_equal(outcomes._row_max(rung), rung.max(axis=-1))
+    assert_array_equal(outcomes._row_max(rung[0]), rung[0].max(axis=-1))
