@@ -960,11 +960,11 @@ def _camps(lead: Array) -> NDArray[np.int8]:
 #: the first shift ``theta + delta (theta + rad)`` above the top eigenvalue and that many
 #: steps, then the certificate with ``sigma = theta - frac (theta + rad)``.
 _POWER_STEPS, _ROUNDS, _INVERSE_STEPS = 3, 4, 2
+_INVERSE_DELTAS, _SIGMA_FRACS = (0.003, 0.03, 0.3), (0.05, 0.002)
 #: What :func:`_certify` finds: camps not certain (left to eigh), certain, or a zero matrix
 #: (all affinities equal; its signed zeros do not matter to eigh, whose camps are then all
 #: those of the zero matrix).
 _UNSURE, _CERTIFIED, _ZERO = 0, 1, 2
-_INVERSE_DELTAS, _SIGMA_FRACS = (0.003, 0.03, 0.3), (0.05, 0.002)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -988,7 +988,7 @@ def _certify(m: Any, v: Any, y: Any, w: Any) -> int:  # pragma: no cover - compi
         for j in range(n):
             s += abs(m[i, j])
             q += m[i, j] * m[i, j]
-        if not s <= rad:
+        if s > rad or s != s:  # a NaN stays
             rad = s
         if q > best:
             best = q
