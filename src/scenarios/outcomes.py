@@ -75,14 +75,36 @@ def observe_actors(world: World, state: State, p: Any) -> dict[str, Any]:
     spc = rules.ParamView(p, state.affinity).shells_per_container
     return {
         "alignment": state.alignment,
-        "max_rung": state.rung.max(axis=-1).astype(np.float64),
+        "max_rung": _row_max(state.rung).astype(np.float64),
         "econ_loss": state.econ_loss,
         "food_insecurity": state.food,
         "munitions": state.stock,
-        "tech": state.tech.mean(axis=-1),
+        "tech": _mean_last(state.tech),
         "sanctions_suffered": state.sanctions.sum(axis=-2),
         "support_received": (state.arms / spc + state.food_flow).sum(axis=-2),
     }
+
+
+def _row_max(a: np.ndarray) -> np.ndarray:
+    """``a.max(axis=-1)``, a pass per column: numpy's reduction over a short last axis costs
+    a call per row (the same integers either way)."""
+    out = a[..., 0].copy()
+    for j in range(1, a.shape[-1]):
+        np.maximum(out, a[..., j], out=out)
+    return out
+
+
+def _mean_last(a: np.ndarray) -> np.ndarray:
+    """``a.mean(axis=-1)`` with its bits: numpy sums a last axis shorter than 8 left to right,
+    so for such an axis a pass per element of it gives the same sums, without a call per
+    row."""
+    k = a.shape[-1]
+    if not 0 < k < 8:
+        return np.asarray(a.mean(axis=-1))
+    total = a[..., 0].copy()
+    for j in range(1, k):
+        total += a[..., j]
+    return total / k
 
 
 def _pair(world: World, state: State, arr: np.ndarray, a: str, b: str) -> Any:
@@ -97,6 +119,14 @@ def _one(world: World, state: State, arr: np.ndarray, a: str) -> Any:
     if i < 0:
         return np.full(state.alignment.shape[:-1], np.nan)
     return arr[..., i]
+
+
+def _mean_tech(world: World, state: State, a: str) -> Any:
+    """Mean technology level of actor ``a`` over the domains (that actor's row only)."""
+    i = world.index(a)
+    if i < 0:
+        return np.full(state.alignment.shape[:-1], np.nan)
+    return state.tech[..., i, :].mean(axis=-1)
 
 
 def _out(v: Any) -> Any:
@@ -132,7 +162,7 @@ def observe(
         "sanctions_in_force": lambda: (state.sanctions > 0).sum(axis=(-1, -2)),
         "arms_prk_rus": lambda: _pair(world, state, state.arms, "PRK", "RUS"),
         "food_rus_prk": lambda: _pair(world, state, state.food_flow, "RUS", "PRK"),
-        "tech_prk": lambda: _one(world, state, state.tech.mean(axis=-1), "PRK"),
+        "tech_prk": lambda: _mean_tech(world, state, "PRK"),
         "un_enforcement_prk": lambda: _one(world, state, state.un_level, "PRK"),
         "affinity_rus_prk": lambda: _pair(world, state, state.affinity, "RUS", "PRK"),
         "affinity_usa_rus": lambda: _pair(world, state, state.affinity, "USA", "RUS"),

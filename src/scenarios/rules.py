@@ -20,6 +20,7 @@ This module may import numpy, scipy and numba only.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -2038,108 +2039,263 @@ def bloc_partition(affinity: Array) -> NDArray[np.int8]:
     ...                          [.1, .2, .9, 1]])).tolist()   # all friendly, two clusters
     [1, 1, -1, -1]
     """
-    n = affinity.shape[-1]
-    off = 1.0 - np.eye(n)
-    sym = 0.5 * (affinity + np.swapaxes(affinity, -1, -2)) * off
-    mean = sym.sum(axis=(-1, -2), keepdims=True) / max(n * (n - 1), 1)
-    centred = (sym - mean) * off
-    batch = centred.shape[:-2]
-    flat = centred.reshape(-1, n, n)
+    a = np.asarray(affinity, dtype=np.float64)
+    n = a.shape[-1]
+    flat = flat_runs(a, 2)
+    centred = np.empty_like(flat)
     camp = np.empty(flat.shape[:-1], dtype=np.int8)
+    status = np.empty(flat.shape[0], dtype=np.int8)
     # the camps are the sign pattern of the leading eigenvector; a cheap iteration finds it
     # and certifies the signs, and LAPACK's eigh decides only the runs it cannot certify, so
-    # the camps are eigh's in every run (see _certified_signs)
-    todo = np.arange(flat.shape[0])
-    for squarings in _SQUARINGS:
-        sure, signs = _certified_signs(flat[todo], squarings)
-        camp[todo[sure]] = signs[sure]
-        todo = todo[~sure]
-        if not todo.size:
-            break
+    # the camps are eigh's in every run (see _certify)
+    _bloc_kernel(flat, centred, camp, status)
+    if (status == _ZERO).any():  # all affinities equal: eigh's camps of the zero matrix
+        camp[status == _ZERO] = _zero_camps(n)
+    todo = np.flatnonzero(status == _UNSURE)
     if todo.size:
-        _, vecs = np.linalg.eigh(flat[todo])
+        _, vecs = np.linalg.eigh(centred[todo])
         camp[todo] = _camps(vecs[..., :, -1])
-    return camp.reshape((*batch, n))
+    return camp.reshape((*a.shape[:-2], n))
+
+
+@functools.cache
+def _zero_camps(n: int) -> NDArray[np.int8]:
+    """The camps of :func:`bloc_partition` by eigh for a zero centred matrix ``(n, n)``."""
+    return _camps(np.linalg.eigh(np.zeros((n, n)))[1][:, -1])
+
+
+@numba.njit(cache=True)
+def _bloc_kernel(
+    aff: Any, centred: Any, camp: Any, status: Any
+) -> None:  # pragma: no cover - compiled
+    """For each run ``b`` of ``aff`` ``(B, n, n)``: the centred matrix of
+    :func:`bloc_partition` into ``centred[b]``,
+    ``sym = 0.5 * (A + A^T) * off``, ``centred = (sym - sum(sym) / max(n (n - 1), 1)) * off``
+    (``off = 1 - I``; the sum in numpy's pairwise order over the ``n * n`` elements), and
+    ``status[b]`` of :func:`_certify`; the camps it certifies are written to ``camp[b]``."""
+    nb, n = aff.shape[0], aff.shape[-1]
+    sym = np.empty(n * n)
+    v = np.empty(n)
+    y = np.empty(n)
+    work = np.empty((n, n))
+    count = float(max(n * (n - 1), 1))
+    for b in range(nb):
+        a = aff[b]
+        m = centred[b]
+        for i in range(n):
+            for j in range(n):
+                off = 0.0 if i == j else 1.0
+                sym[i * n + j] = 0.5 * (a[i, j] + a[j, i]) * off
+        mean = pairwise_sum(sym) / count
+        for i in range(n):
+            for j in range(n):
+                off = 0.0 if i == j else 1.0
+                m[i, j] = (sym[i * n + j] - mean) * off
+        status[b] = _certify(m, v, y, work)
+        if status[b] == _CERTIFIED:
+            _camp_row(v, camp[b])
+
+
+@numba.njit(cache=True, inline="always")
+def _camp_row(lead: Any, out: Any) -> None:  # pragma: no cover - compiled
+    """Camps +1 / -1 from the signs of a leading eigenvector ``lead`` (1-D), actor 0 in
+    camp +1: ``sign = -1 if lead_0 < 0 else 1``, ``camp_i = 1 if lead_i sign >= 0 else -1``."""
+    sign = -1.0 if lead[0] < 0 else 1.0
+    for i in range(lead.shape[0]):
+        out[i] = 1 if lead[i] * sign >= 0 else -1
+
+
+@numba.njit(cache=True)
+def _camps_kernel(lead: Any, out: Any) -> None:  # pragma: no cover - compiled
+    for b in range(lead.shape[0]):
+        _camp_row(lead[b], out[b])
 
 
 def _camps(lead: Array) -> NDArray[np.int8]:
-    """Camps +1 / -1 from the signs of a leading eigenvector, actor 0 in camp +1."""
-    sign = np.where(lead[..., :1] < 0, -1.0, 1.0)
-    return np.where(lead * sign >= 0, 1, -1).astype(np.int8)
+    """Camps +1 / -1 from the signs of leading eigenvectors ``(..., n)``, actor 0 in camp +1."""
+    lead = np.asarray(lead, dtype=np.float64)
+    flat = flat_runs(lead, 1)
+    out = np.empty(flat.shape, dtype=np.int8)
+    _camps_kernel(flat, out)
+    return out.reshape(lead.shape)
 
 
-#: Squarings of the shifted matrix in :func:`_certified_signs`, first for all runs, then for
-#: those not yet certified: the power ``2**k`` makes the leading direction dominate unless the
-#: spectral gap is tiny.
-_SQUARINGS = (8, 12)
+#: :func:`_certify`: power steps on ``m + rad I / 4``; rounds of inverse iteration, each with
+#: the first shift ``theta + delta (theta + rad)`` above the top eigenvalue and that many
+#: steps, then the certificate with ``sigma = theta - frac (theta + rad)``.
+_POWER_STEPS, _ROUNDS, _INVERSE_STEPS = 3, 4, 2
+_INVERSE_DELTAS, _SIGMA_FRACS = (0.003, 0.03, 0.3), (0.05, 0.002)
+#: What :func:`_certify` finds: camps not certain (left to eigh), certain, or a zero matrix
+#: (all affinities equal; its signed zeros do not matter to eigh, whose camps are then all
+#: those of the zero matrix).
+_UNSURE, _CERTIFIED, _ZERO = 0, 1, 2
 
 
-def _certified_signs(m: Array, squarings: int) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
-    """Camps of :func:`bloc_partition` for a stack of symmetric matrices ``(B, n, n)``, and
-    where they are certain to equal those of ``numpy.linalg.eigh``'s leading eigenvector.
+@numba.njit(cache=True, error_model="numpy")
+def _certify(m: Any, v: Any, y: Any, w: Any) -> int:  # pragma: no cover - compiled
+    """Whether the signs of an estimate ``v`` of the leading eigenvector of the symmetric
+    ``m`` ``(n, n)`` are certain to be those of the true eigenvector, and so of
+    ``numpy.linalg.eigh``'s (:data:`_CERTIFIED`; :data:`_ZERO` if ``m`` is zero, else
+    :data:`_UNSURE`); ``v`` is written in place (``y``, ``w``: scratch).
 
-    An estimate ``v`` of the leading eigenvector comes from repeated squaring of ``m + cI``
-    (``c`` a Gershgorin bound, so the top eigenvalue dominates). It is certified when (1) a
-    Cholesky factorisation of ``sigma I - m + beta v v^T`` succeeds with a margin, which
-    proves that ``m`` has only one eigenvalue above ``sigma`` (a rank-one positive update
-    moves at most one eigenvalue past zero), while the Rayleigh quotient ``theta`` is above
-    ``sigma``; then (Davis-Kahan) ``v`` is within ``||m v - theta v|| / (theta - sigma)`` of
-    the true eigenvector, and so is eigh's, up to rounding; and (2) every component of ``v``
-    exceeds that distance by a wide margin, so its sign is the true eigenvector's and eigh's.
-    Runs not certified (a near-degenerate top eigenvalue, a component near zero) are left to
-    eigh by the caller.
+    The estimate: a few power steps from the largest column of ``m``, then rounds of inverse
+    iteration with a shift just above the Rayleigh quotient (where ``shift I - m`` is
+    positive definite), until :func:`_certificate` holds.
     """
-    b, n = m.shape[0], m.shape[-1]
-    eye = np.eye(n)
-    radius = np.abs(m).sum(axis=-1).max(axis=-1)  # every eigenvalue lies in [-radius, radius]
-    with np.errstate(all="ignore"):
-        x = m + (radius[:, None, None] + 1e-300) * eye  # positive semi-definite
-        for _ in range(squarings):
-            x = np.matmul(x, x)
-            x *= (1.0 / np.einsum("bii->b", x))[:, None, None]  # trace 1: no overflow
-        j = np.argmax(np.einsum("bii->bi", x), axis=-1)
-        v = x[np.arange(b), :, j]
-        v /= np.sqrt((v * v).sum(axis=-1, keepdims=True))
-        mv = np.matmul(m, v[..., None])[..., 0]
-        theta = (v * mv).sum(axis=-1)
-        res = np.sqrt(((mv - theta[:, None] * v) ** 2).sum(axis=-1))
-        # an estimate of the second eigenvalue, from what the squarings left outside v (it
-        # only places sigma; the factorisation below proves the separation)
-        top = (v * np.matmul(x, v[..., None])[..., 0]).sum(axis=-1)
-        rest = np.maximum(1.0 - top, 1e-15) / top  # not below rounding: errs toward 1
-        ratio = np.minimum(rest ** (1.0 / 2**squarings), 1.0)
-        lam2 = ratio * (theta + radius) - radius
-        sigma = 0.5 * (theta + np.maximum(lam2, theta - 2.0 * radius))
+    n = m.shape[0]
+    rad = 0.0  # every eigenvalue lies in [-rad, rad]
+    best = -1.0
+    j0 = 0
+    for i in range(n):
+        s = 0.0
+        q = 0.0
+        for j in range(n):
+            s += abs(m[i, j])
+            q += m[i, j] * m[i, j]
+        if s > rad or s != s:  # a NaN stays
+            rad = s
+        if q > best:
+            best = q
+            j0 = i
+    if rad == 0.0:
+        return _ZERO
+    if not rad < np.inf:
+        return _UNSURE
+    for i in range(n):
+        y[i] = m[i, j0]
+    _unit(y, v)
+    for _ in range(_POWER_STEPS):
+        _sym_matvec(m, v, y)
+        for i in range(n):
+            y[i] += 0.25 * rad * v[i]
+        _unit(y, v)
+    for _ in range(_ROUNDS):
+        _sym_matvec(m, v, y)
+        theta = 0.0
+        for i in range(n):
+            theta += v[i] * y[i]
+        for delta in _INVERSE_DELTAS:
+            shift = theta + delta * (theta + rad)
+            for i in range(n):  # w = L D L^T of shift I - m
+                for j in range(i, n):
+                    w[i, j] = -m[i, j]
+                w[i, i] += shift
+            if _ldl(w, 0.0):
+                break
+        else:
+            return _UNSURE
+        for _ in range(_INVERSE_STEPS):
+            _ldl_solve(w, v, y)
+            _unit(y, v)
+        if _certificate(m, v, y, w, rad):
+            return _CERTIFIED
+    return _UNSURE
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _certificate(
+    m: Any, v: Any, y: Any, w: Any, rad: float
+) -> bool:  # pragma: no cover - compiled
+    """Whether the unit vector ``v`` has the signs of the leading eigenvector of the symmetric
+    ``m`` (every eigenvalue in ``[-rad, rad]``); ``y``, ``w``: scratch.
+
+    It does when (1) a Cholesky factorisation of ``sigma I - m + beta v v^T`` succeeds with
+    a margin, which proves that ``m`` has only one eigenvalue above ``sigma`` (a rank-one
+    positive update moves at most one eigenvalue past zero), while the Rayleigh quotient
+    ``theta`` is above ``sigma``; then (Davis-Kahan) ``v`` is within
+    ``||m v - theta v|| / (theta - sigma)`` of the true eigenvector, and so is eigh's, up to
+    rounding; and (2) every component of ``v`` exceeds that distance by a wide margin, so its
+    sign is the true eigenvector's and eigh's. Only the certificate matters for the result,
+    not the bits of ``v``.
+    """
+    n = m.shape[0]
+    _sym_matvec(m, v, y)  # y = m v
+    theta = 0.0
+    for i in range(n):
+        theta += v[i] * y[i]
+    res = 0.0
+    for i in range(n):
+        r = y[i] - theta * v[i]
+        res += r * r
+    res = np.sqrt(res)
+    if not (np.isfinite(theta) and np.isfinite(res)):
+        return False
+    vmin = np.inf
+    for i in range(n):
+        vmin = min(vmin, abs(v[i]))
+    beta = 2.0 * rad + 1.0
+    for frac in _SIGMA_FRACS:
+        sigma = theta - frac * (theta + rad)
         gap = theta - sigma
-        beta = 2.0 * radius + 1.0
-        a = np.multiply(v[:, :, None], v[:, None, :])
-        a *= beta[:, None, None]
-        a -= m
-        np.einsum("bii->bi", a)[...] += sigma[:, None]  # a = sigma I - m + beta v v^T
-        scale = beta + np.abs(sigma)
-        ok = np.isfinite(theta) & np.isfinite(res) & (gap > 1e-6 * scale)
-        a[~ok] = eye
-        ok &= _positive_definite(a, 1e-9 * scale)
-        bound = (res + 1e-12 * n * scale) / np.where(gap > 0, gap, 1.0)
-        ok &= np.abs(v).min(axis=-1) > 100.0 * bound + 1e-9
-    return ok, _camps(v)
+        scale = beta + abs(sigma)
+        if not gap > 1e-6 * scale:
+            return False
+        for i in range(n):  # w = sigma I - m + beta v v^T
+            for j in range(i, n):
+                w[i, j] = beta * v[i] * v[j] - m[i, j]
+            w[i, i] += sigma
+        if _ldl(w, 1e-9 * scale):
+            bound = (res + 1e-12 * n * scale) / gap
+            return vmin > 100.0 * bound + 1e-9
+    return False
 
 
-def _positive_definite(a: Array, tol: Array) -> NDArray[np.bool_]:
-    """Whether each matrix of a stack ``(B, n, n)`` is positive definite, every pivot of its
-    Cholesky factorisation above ``tol`` (one per matrix)."""
-    try:
-        diag = np.einsum("bii->bi", np.linalg.cholesky(a))
-        return np.asarray((diag * diag).min(axis=-1) > tol)
-    except np.linalg.LinAlgError:  # some matrix is not: find which, by LDL^T elimination
-        a = a.copy()
-        ok = np.ones(a.shape[0], dtype=bool)
-        for k in range(a.shape[-1]):
-            piv = a[:, k, k]
-            ok &= piv > tol
-            col = a[:, k + 1:, k] / np.where(piv > 0, piv, 1.0)[:, None]
-            a[:, k + 1:, k + 1:] -= col[:, :, None] * a[:, None, k, k + 1:]
-        return ok
+@numba.njit(cache=True, inline="always")
+def _sym_matvec(m: Any, v: Any, y: Any) -> None:  # pragma: no cover - compiled
+    """``y = m v`` for a symmetric ``m``, as a sum of its rows."""
+    n = m.shape[0]
+    y[:] = 0.0
+    for k in range(n):
+        f = v[k]
+        for j in range(n):
+            y[j] += f * m[k, j]
+
+
+@numba.njit(cache=True, inline="always")
+def _unit(y: Any, v: Any) -> None:  # pragma: no cover - compiled
+    """``v = y / ||y||``."""
+    s = 0.0
+    for i in range(y.shape[0]):
+        s += y[i] * y[i]
+    s = 1.0 / np.sqrt(s)
+    for i in range(y.shape[0]):
+        v[i] = y[i] * s
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _ldl(a: Any, tol: float) -> bool:  # pragma: no cover - compiled
+    """``L D L^T`` (Cholesky) elimination of the symmetric ``a`` ``(n, n)`` in its upper
+    triangle, in place: whether it is positive definite, every pivot ``D_k`` above ``tol``.
+    On success ``a[k, k] = D_k`` and ``a[k, i] = a[i, k] = L_ik`` for ``i > k``."""
+    n = a.shape[0]
+    for k in range(n):
+        piv = a[k, k]
+        if not piv > tol:
+            return False
+        for i in range(k + 1, n):
+            f = a[k, i] / piv
+            for j in range(i, n):
+                a[i, j] -= f * a[k, j]
+            a[k, i] = f
+            a[i, k] = f
+    return True
+
+
+@numba.njit(cache=True, inline="always")
+def _ldl_solve(a: Any, rhs: Any, x: Any) -> None:  # pragma: no cover - compiled
+    """``x`` solving ``L D L^T x = rhs`` from the factors of :func:`_ldl`."""
+    n = a.shape[0]
+    x[:] = rhs
+    for k in range(n):
+        f = x[k]
+        for i in range(k + 1, n):
+            x[i] -= a[k, i] * f
+    for i in range(n):
+        x[i] /= a[i, i]
+    for k in range(n - 1, 0, -1):
+        f = x[k]
+        for i in range(k):
+            x[i] -= a[k, i] * f
 
 
 def polarization(affinity: Array, camp: Array) -> Array:
@@ -2151,21 +2307,48 @@ def polarization(affinity: Array, camp: Array) -> Array:
     >>> float(polarization(A, np.array([1, 1, -1])))
     1.0
     """
-    n = affinity.shape[-1]
-    off = 1.0 - np.eye(n)
-    same = (_col(camp) == _row(camp)) * off
-    diff = (_col(camp) != _row(camp)) * 1.0
-    within = (affinity * same).sum(axis=(-1, -2)) / np.maximum(same.sum(axis=(-1, -2)), 1)
-    between = (affinity * diff).sum(axis=(-1, -2)) / np.maximum(diff.sum(axis=(-1, -2)), 1)
-    both = (same.sum(axis=(-1, -2)) > 0) & (diff.sum(axis=(-1, -2)) > 0)
-    return np.where(both, 0.5 * (within - between), 0.0)
+    a = np.asarray(affinity, dtype=np.float64)
+    c = np.asarray(camp, dtype=np.float64)
+    n = a.shape[-1]
+    batch = np.broadcast_shapes(a.shape[:-2], c.shape[:-1])
+    out = np.empty(math.prod(batch))
+    _polarization_kernel(flat_runs(np.broadcast_to(a, (*batch, n, n)), 2),
+                         flat_runs(np.broadcast_to(c, (*batch, n)), 1), out)
+    return out.reshape(batch)
+
+
+@numba.njit(cache=True)
+def _polarization_kernel(aff: Any, camp: Any, out: Any) -> None:  # pragma: no cover - compiled
+    """Per run ``b``, with ``same = (c_i == c_j) (1 - I)``, ``diff = (c_i != c_j)``:
+    ``within = sum(A same) / max(sum(same), 1)``, ``between = sum(A diff) / max(sum(diff),
+    1)``, ``out = 0.5 (within - between)`` where both camps are present, else 0 (the sums of
+    products in numpy's pairwise order over the ``n * n`` elements)."""
+    nb, n = aff.shape[0], aff.shape[-1]
+    ws = np.empty(n * n)
+    wd = np.empty(n * n)
+    for b in range(nb):
+        a = aff[b]
+        c = camp[b]
+        n_same = 0.0
+        n_diff = 0.0
+        for i in range(n):
+            for j in range(n):
+                same = (1.0 if c[i] == c[j] else 0.0) * (0.0 if i == j else 1.0)
+                diff = (1.0 if c[i] != c[j] else 0.0) * 1.0
+                ws[i * n + j] = a[i, j] * same
+                wd[i * n + j] = a[i, j] * diff
+                n_same += same
+                n_diff += diff
+        within = pairwise_sum(ws) / max(n_same, 1.0)
+        between = pairwise_sum(wd) / max(n_diff, 1.0)
+        out[b] = 0.5 * (within - between) if n_same > 0 and n_diff > 0 else 0.0
 
 
 def bloc_labels(affinity: Array, threshold: Float = 0.3) -> NDArray[np.intp]:
     """Bloc label of each actor: connected components of the graph ``A_ij > threshold``.
 
-    Each actor is labelled by the smallest index in its component (computed by repeated
-    squaring of the adjacency matrix, so it works on any batch shape).
+    Each actor is labelled by the smallest index in its component (the smallest index it
+    reaches along links, by a transitive closure per run, so it works on any batch shape).
 
     Examples
     --------
@@ -2173,12 +2356,43 @@ def bloc_labels(affinity: Array, threshold: Float = 0.3) -> NDArray[np.intp]:
     >>> bloc_labels(A).tolist()
     [0, 0, 2]
     """
-    n = affinity.shape[-1]
-    adj = ((affinity > _bc(threshold, np.ndim(affinity))) | np.eye(n, dtype=bool))
-    reach = adj.astype(np.float64)
-    for _ in range(int(np.ceil(np.log2(max(n, 2))))):  # transitive closure by squaring
-        reach = ((reach @ reach) > 0).astype(np.float64)
-    return np.argmax(reach > 0, axis=-1)
+    a = np.asarray(affinity, dtype=np.float64)
+    n = a.shape[-1]
+    batch = np.broadcast_shapes(a.shape[:-2], np.shape(threshold))
+    label = np.empty((math.prod(batch), n), dtype=np.intp)
+    _labels_kernel(flat_runs(np.broadcast_to(a, (*batch, n, n)), 2),
+                   per_run(threshold, batch), label)
+    return label.reshape((*batch, n))
+
+
+@numba.njit(cache=True, inline="always")
+def _labels_row(
+    a: Any, threshold: float, reach: Any, label: Any
+) -> None:  # pragma: no cover - compiled
+    """``label_i``: the smallest ``j`` that ``i`` reaches in the graph ``A_ij > threshold``
+    (``i`` reaches itself), by Warshall's transitive closure in ``reach`` ``(n, n)``."""
+    n = a.shape[0]
+    for i in range(n):
+        for j in range(n):
+            reach[i, j] = a[i, j] > threshold or i == j
+    for k in range(n):
+        for i in range(n):
+            if reach[i, k]:
+                for j in range(n):
+                    reach[i, j] = reach[i, j] or reach[k, j]
+    for i in range(n):
+        j = 0
+        while not reach[i, j]:
+            j += 1
+        label[i] = j
+
+
+@numba.njit(cache=True)
+def _labels_kernel(aff: Any, threshold: Any, label: Any) -> None:  # pragma: no cover - compiled
+    n = aff.shape[-1]
+    reach = np.empty((n, n), dtype=np.bool_)
+    for b in range(aff.shape[0]):
+        _labels_row(aff[b], threshold[b], reach, label[b])
 
 
 def effective_poles(affinity: Array, capability: Array, threshold: Float = 0.3) -> Array:
@@ -2193,12 +2407,48 @@ def effective_poles(affinity: Array, capability: Array, threshold: Float = 0.3) 
     >>> float(effective_poles(A, np.array([0.25, 0.25, 0.5])))
     2.0
     """
-    n = affinity.shape[-1]
-    label = bloc_labels(affinity, threshold)
-    onehot = (label[..., :, None] == np.arange(n)).astype(np.float64)
-    share = (onehot * _col(capability)).sum(axis=-2)
-    share = share / np.maximum(share.sum(axis=-1, keepdims=True), 1e-300)
-    return 1.0 / np.maximum((share**2).sum(axis=-1), 1e-300)
+    a = np.asarray(affinity, dtype=np.float64)
+    cap = np.asarray(capability, dtype=np.float64)
+    n = a.shape[-1]
+    batch = np.broadcast_shapes(a.shape[:-2], cap.shape[:-1], np.shape(threshold))
+    out = np.empty(math.prod(batch))
+    _poles_kernel(flat_runs(np.broadcast_to(a, (*batch, n, n)), 2),
+                  flat_runs(np.broadcast_to(cap, (*batch, n)), 1), per_run(threshold, batch),
+                  out)
+    return out.reshape(batch)
+
+
+@numba.njit(cache=True)
+def _poles_kernel(
+    aff: Any, cap: Any, threshold: Any, out: Any
+) -> None:  # pragma: no cover - compiled
+    """Per run, with the blocs of :func:`_labels_row`: ``share_k = sum_i [label_i = k] cap_i``
+    (left to right over ``i``, as numpy sums over the second-last axis),
+    ``share = share / max(sum(share), 1e-300)``, ``out = 1 / max(sum(share^2), 1e-300)``
+    (sums over blocs in numpy's pairwise order)."""
+    n = aff.shape[-1]
+    reach = np.empty((n, n), dtype=np.bool_)
+    label = np.empty(n, dtype=np.intp)
+    share = np.empty(n)
+    for b in range(aff.shape[0]):
+        _labels_row(aff[b], threshold[b], reach, label)
+        c = cap[b]
+        for k in range(n):
+            acc = (1.0 if label[0] == k else 0.0) * c[0]
+            for i in range(1, n):
+                acc += (1.0 if label[i] == k else 0.0) * c[i]
+            share[k] = acc
+        total = _maximum(pairwise_sum(share), 1e-300)
+        for k in range(n):
+            s = share[k] / total
+            share[k] = s * s
+        out[b] = 1.0 / _maximum(pairwise_sum(share), 1e-300)
+
+
+@numba.njit(cache=True, inline="always")
+def _maximum(x: float, floor: float) -> float:  # pragma: no cover - compiled
+    """``numpy.maximum(x, floor)`` for a floor that is not NaN: NaN stays NaN."""
+    return x if (x >= floor or x != x) else floor
 
 
 def classify(
