@@ -868,6 +868,11 @@ def test_column_sums_are_left_to_right():
 
 def test_per_run_and_flat_runs():
     assert rules.per_run(np.array([[1.0], [2.0]]), (2, 3)).tolist() == [1, 1, 1, 2, 2, 2]
+    # writable and contiguous whatever the form: one kernel specialisation for all
+    for v in (0.5, np.float64(0.5), np.array(0.5), np.array([0.5, 0.5])):
+        r = rules.per_run(v, (2,))
+        assert r.flags.writeable and r.flags.c_contiguous and r.dtype == np.float64
+    assert rules.per_run(0.5, ()).flags.writeable
     a = np.arange(8.0).reshape(2, 2, 2)
     v = rules.flat_runs(a, 2)
     assert np.shares_memory(v, a) and v.shape == (2, 2, 2)

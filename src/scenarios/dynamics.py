@@ -70,16 +70,6 @@ def _lever(state: State, name: str) -> F64:
     return state.levers[name][..., None]
 
 
-def _runs(a: Any, batch: tuple[int, ...], core: tuple[int, ...]) -> Any:
-    """``a`` (batch shape ``batch`` or none, then ``core``) as a compiled kernel takes it:
-    runs flattened into one leading axis, C-contiguous and writeable, one dtype per field."""
-    a = np.asarray(a)
-    if a.shape != (*batch, *core):
-        a = np.broadcast_to(a, (*batch, *core))
-    f = rules.flat_runs(a, len(core))
-    return f if f.flags.writeable else f.copy()
-
-
 def _param_table(p: Any, names: tuple[str, ...], batch: tuple[int, ...]) -> F64:
     """Parameters ``names`` as a kernel takes them: a contiguous ``(B, len(names))`` table,
     one row per run (the columns of :func:`scenarios.rules.per_run`, built in one go)."""
@@ -321,15 +311,15 @@ def decide(
     shape = (*batch, hi - lo, n)
 
     def dyad(a: Any) -> Any:  # a dyadic array (..., N, N) as the kernel takes it
-        return _runs(a, batch, (n, n))
+        return rules._runs_as(a, (*batch, n, n), 2, None)
 
     def actor(a: Any) -> Any:  # a per-actor array (..., N) as the kernel takes it
-        return _runs(a, batch, (n,))
+        return rules._runs_as(a, (*batch, n), 1, None)
 
     par = _param_table(p, rules._DECIDE_PARAMS, batch)
     # the sender's lever (Western sanctions) shifts its threat motive (by its log, in numpy)
     west_mult = 1.0 + world.west * (_lever(state, "western_sanctions") - 1.0)
-    log_mult = rules._log_multiplier(_runs(west_mult, batch, (n,))[:, lo:hi])
+    log_mult = rules._log_multiplier(rules._runs_as(west_mult, (*batch, n), 1, None)[:, lo:hi])
     nuclear = (world.warheads > 0).astype(np.float64)
     game = np.empty(shape, dtype=np.int8)
     lift = np.empty(shape, dtype=bool)
@@ -343,7 +333,7 @@ def decide(
     # defence-pact entry: all in one compiled pass (see rules._decide_rows)
     rules._decide_rows(
         lo, par, u_dyad.reshape(-1, *u_dyad.shape[-3:]), log_mult,
-        _runs(world.dependence, (), (n, n))[0], nuclear,
+        rules._runs_as(world.dependence, (n, n), 2, None)[0], nuclear,
         dyad(q.hostility), dyad(q.violation), dyad(q.sanctions_eff), dyad(q.bite_new),
         dyad(state.at_war), dyad(q.enemy_of_friend), dyad(state.affinity), actor(q.need),
         dyad(q.recip_food), dyad(q.recip_arms), dyad(q.support_shift), actor(q.exportable),
@@ -443,7 +433,7 @@ def resolve(
         return rules._runs(a, core, dtype)
 
     def per_run(name: str) -> Any:
-        return rules._per_run(getattr(p, name), batch)
+        return rules.per_run(getattr(p, name), batch)
 
     def new(core: int, dtype: Any = np.float64) -> Any:
         return np.empty((*batch, *(n,) * core), dtype=dtype)

@@ -165,8 +165,8 @@ def per_run(v: Any, batch: tuple[int, ...]) -> NDArray[np.float64]:
     >>> per_run(0.5, ()).shape
     (1,)
     """
-    a = np.asarray(v, dtype=np.float64)
-    return np.ascontiguousarray(np.broadcast_to(a, batch).reshape(-1))
+    a = np.broadcast_to(np.asarray(v, dtype=np.float64), batch).reshape(-1)
+    return np.array(a, order="C")  # a writable copy: one kernel specialisation for all forms
 
 
 def flat_runs(a: Any, core: int) -> NDArray[Any]:
@@ -228,6 +228,53 @@ def pairwise_sum(a: Any) -> float:  # pragma: no cover - compiled
     return pairwise_sum(a[:half]) + pairwise_sum(a[half:])
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _fmax(x: float, y: float) -> float:  # pragma: no cover - compiled
+    """``np.maximum(x, y)`` in a kernel: a NaN propagates, a tie (``0.0`` and ``-0.0``)
+    gives ``y``, as numpy does."""
+    if x != x:
+        return x
+    return x if x > y else y
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _fmin(x: float, y: float) -> float:  # pragma: no cover - compiled
+    """``np.minimum(x, y)`` in a kernel (a NaN propagates, a tie gives ``y``)."""
+    if x != x:
+        return x
+    return x if x < y else y
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _clip(x: float, lo: float, hi: float) -> float:  # pragma: no cover - compiled
+    """``np.clip(x, lo, hi)`` in a kernel: ``x`` unless strictly outside (a NaN stays)."""
+    if x < lo:
+        x = lo
+    if x > hi:
+        x = hi
+    return x
+
+
+def _runs(a: Any, core: int, dtype: Any = np.float64) -> Array:
+    """``a`` as a writable C-contiguous array of ``dtype`` (``None``: its own) with one
+    leading run axis (:func:`flat_runs`), so that every kernel call sees the same argument
+    types."""
+    f = flat_runs(np.asarray(a, dtype=dtype), core)
+    return f if f.flags.writeable else f.copy()
+
+
+def _runs_as(a: Any, shape: tuple[int, ...], core: int, dtype: Any = np.float64) -> Array:
+    """:func:`_runs` of ``a`` broadcast to ``shape`` (a view of ``a`` when it has that shape
+    and is contiguous, a copy otherwise)."""
+    return _runs(a if np.shape(a) == shape else np.broadcast_to(a, shape), core, dtype)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _clip01(x: float) -> float:  # pragma: no cover - compiled
+    """``np.clip(x, 0.0, 1.0)`` in a kernel."""
+    return _clip(x, 0.0, 1.0)
+
+
 def _col(v: Any) -> Any:
     """Turn a per-actor array ``(..., N)`` into a column ``(..., N, 1)`` (the row actor)."""
     return np.asarray(v)[..., :, None]
@@ -246,27 +293,6 @@ def _row(v: Any) -> Any:
 
 
 @numba.njit(cache=True, inline="always")
-def _np_maximum(a: float, b: float) -> float:  # pragma: no cover - compiled
-    """``np.maximum`` of two floats in a kernel (``a`` where ``a >= b`` or ``a`` is NaN)."""
-    return a if (a >= b or a != a) else b
-
-
-@numba.njit(cache=True, inline="always")
-def _np_minimum(a: float, b: float) -> float:  # pragma: no cover - compiled
-    """``np.minimum`` of two floats in a kernel (``a`` where ``a <= b`` or ``a`` is NaN)."""
-    return a if (a <= b or a != a) else b
-
-
-@numba.njit(cache=True, inline="always")
-def _clip01(x: float) -> float:  # pragma: no cover - compiled
-    """``np.clip(x, 0.0, 1.0)`` of a float in a kernel (NaN stays NaN)."""
-    if x != x:
-        return x
-    x = x if x > 0.0 else 0.0
-    return x if x < 1.0 else 1.0
-
-
-@numba.njit(cache=True, inline="always")
 def _lever_scale(mask: float, lever: float) -> float:  # pragma: no cover - compiled
     """A lever's multiplier on an actor: ``1 + mask * (lever - 1)``."""
     return 1.0 + mask * (lever - 1.0)
@@ -276,12 +302,6 @@ def _lever_scale(mask: float, lever: float) -> float:  # pragma: no cover - comp
 def _off(i: int, j: int) -> float:  # pragma: no cover - compiled
     """``(1 - I)_ij``: 0.0 on the diagonal, 1.0 off it."""
     return 0.0 if i == j else 1.0
-
-
-def _runs(a: Any, batch: tuple[int, ...], core: tuple[int, ...]) -> NDArray[np.float64]:
-    """``a`` broadcast to ``batch + core`` as contiguous float64 runs ``(B, *core)``."""
-    a = np.broadcast_to(np.asarray(a, dtype=np.float64), batch + core)
-    return flat_runs(a, len(core))
 
 
 def hostility(affinity: Array, at_war: Array) -> Array:
@@ -298,7 +318,7 @@ def hostility(affinity: Array, at_war: Array) -> Array:
 @numba.njit(cache=True, inline="always")
 def _hostile(a: float, w: float) -> float:  # pragma: no cover - compiled
     """``H_ij = max(max(-A_ij, 0), W_ij)``."""
-    return _np_maximum(_np_maximum(-a, 0.0), w)
+    return _fmax(_fmax(-a, 0.0), w)
 
 
 @numba.vectorize(["f8(f8, f8)"], cache=True)
@@ -332,8 +352,9 @@ def leakage(
                                 np.shape(leakage_max), np.shape(leakage_gain))
     exponent = np.empty((math.prod(batch), n))
     _leak_exponents(
-        _runs(sanctions, batch, (n, n)), _runs(affinity, batch, (n, n)),
-        _runs(gdp_share, batch, (n,)), _runs(outlet, batch, (n,)), per_run(leakage_gain, batch),
+        _runs_as(sanctions, (*batch, n, n), 2), _runs_as(affinity, (*batch, n, n), 2),
+        _runs_as(gdp_share, (*batch, n), 1), _runs_as(outlet, (*batch, n), 1),
+        per_run(leakage_gain, batch),
         exponent,
     )
     lmax = per_run(leakage_max, batch)[:, None]
@@ -351,7 +372,7 @@ def _leak_exponent_run(
     for k in range(n):
         g = gdp[k] * outlet[k]
         for j in range(n):
-            term = _np_maximum(a[k, j], 0.0) * (1.0 if s[k, j] <= 0.0 else 0.0) * _off(k, j) * g
+            term = _fmax(a[k, j], 0.0) * (1.0 if s[k, j] <= 0.0 else 0.0) * _off(k, j) * g
             out[j] = term if k == 0 else out[j] + term
     for j in range(n):
         out[j] = -gain * out[j]
@@ -400,9 +421,9 @@ def sanction_bite(
                                 np.shape(leak)[:-1], np.shape(un_level)[:-1],
                                 np.shape(un_comply)[:-2])
     out = np.empty((*batch, n))
-    _bites(_runs(sanctions, batch, (n, n)), _runs(dependence, batch, (n, n)),
-           _runs(leak, batch, (n,)), _runs(un_level, batch, (n,)),
-           _runs(un_comply, batch, (n, n)), out.reshape((-1, n)))
+    _bites(_runs_as(sanctions, (*batch, n, n), 2), _runs_as(dependence, (*batch, n, n), 2),
+           _runs_as(leak, (*batch, n), 1), _runs_as(un_level, (*batch, n), 1),
+           _runs_as(un_comply, (*batch, n, n), 2), out.reshape((-1, n)))
     return out
 
 
@@ -429,7 +450,7 @@ def _bite_run(
                 out[j] += s[i, j] * dep[j, i]
                 un[j] += comply[i, j] * dep[j, i]
     for j in range(n):
-        out[j] = _unleaked(_np_minimum(out[j] + un_level[j] * un[j], 1.0), leak[j])
+        out[j] = _unleaked(_fmin(out[j] + un_level[j] * un[j], 1.0), leak[j])
 
 
 @numba.njit(cache=True)
@@ -461,8 +482,8 @@ def deterrence(
     batch = np.broadcast_shapes(np.shape(warheads)[:-1], np.shape(pact)[:-2],
                                 np.shape(extended), np.shape(umbrella)[:-1])
     total = np.empty((*batch, n))
-    _deterrence_totals(_runs(warheads, batch, (n,)), _runs(pact, batch, (n, n)),
-                       per_run(extended, batch), _runs(umbrella, batch, (n,)),
+    _deterrence_totals(_runs_as(warheads, (*batch, n), 1), _runs_as(pact, (*batch, n, n), 2),
+                       per_run(extended, batch), _runs_as(umbrella, (*batch, n), 1),
                        total.reshape((-1, n)))
     d = _deterrence_level(total)
     return np.broadcast_to(_row(d), (*batch, n, n))
@@ -517,10 +538,10 @@ def pact_trigger(
     n = np.shape(pact)[-1]
     batch = np.broadcast_shapes(np.shape(pact)[:-2], np.shape(at_war)[:-2],
                                 np.shape(attacked)[:-2], np.shape(front)[:-2], np.shape(losing))
-    dyad = (n, n)
-    out = np.empty((*batch, n, n))
-    _pact_triggers(_runs(pact, batch, dyad), _runs(at_war, batch, dyad),
-                   _runs(attacked, batch, dyad), _runs(front, batch, dyad),
+    dyad = (*batch, n, n)
+    out = np.empty(dyad)
+    _pact_triggers(_runs_as(pact, dyad, 2), _runs_as(at_war, dyad, 2),
+                   _runs_as(attacked, dyad, 2), _runs_as(front, dyad, 2),
                    per_run(losing, batch), out.reshape((-1, n, n)))
     return out
 
@@ -544,7 +565,7 @@ def _trigger_run(
         for j in range(n):
             c = 0.0  # W_kj = 0 calls no one
             if w[k, j] != 0.0:
-                c = w[k, j] * _np_maximum(attacked[j, k], 1.0 if front[k, j] < -losing else 0.0)
+                c = w[k, j] * _fmax(attacked[j, k], 1.0 if front[k, j] < -losing else 0.0)
                 calls = calls or c != 0.0
             called[k, j] = c
         if calls:
@@ -597,7 +618,7 @@ def _shortfall(
     stock: float, production: float, consumption: float, war: float
 ) -> float:  # pragma: no cover - compiled
     """``war * max(cons - prod - stock / 12, 0)``."""
-    return war * _np_maximum(consumption - production - stock / 12.0, 0.0)
+    return war * _fmax(consumption - production - stock / 12.0, 0.0)
 
 
 @numba.vectorize(["f8(f8, f8, f8, f8)"], cache=True)
@@ -675,20 +696,20 @@ def _perception(
                 wars += w[i, j]
                 attacks += att[i, j]
             war_any[i] = 1.0 if wars > 0.0 else 0.0
-            aggressor[i] = _np_minimum(attacks, 1.0)
+            aggressor[i] = _fmin(attacks, 1.0)
             st, prod, cons = stock[b, i], production[i], consumption[i]
             short = _shortfall(st, prod, cons, war_any[i])
             shortfall[b, i] = short
-            need[b, i] = short / _np_maximum(cons, 1e-9)
+            need[b, i] = short / _fmax(cons, 1e-9)
             # exportable = min((export_share * surplus + spare) * west_arms, stock + prod),
             # surplus = max(stock - reserve_months * cons, 0), spare = max(prod - cons war, 0)
-            surplus = _np_maximum(st - reserve_months * cons, 0.0)
-            spare = _np_maximum(prod - cons * war_any[i], 0.0)
-            exportable[b, i] = _np_minimum(
+            surplus = _fmax(st - reserve_months * cons, 0.0)
+            spare = _fmax(prod - cons * war_any[i], 0.0)
+            exportable[b, i] = _fmin(
                 (export_share * surplus + spare) * _lever_scale(west[i], l_ukraine), st + prod)
             # rel = capability (1 - econ_loss) / max(capability0, 1e-12)
             rel[i] = (capability[b, i] * (1.0 - econ_loss[b, i])
-                      / _np_maximum(capability0[i], 1e-12))
+                      / _fmax(capability0[i], 1e-12))
         # per dyad: hostility, effective sanctions (the West's lever multiplies its senders'
         # intensity), UN compliance, capability gap, support received
         for i in range(n):
@@ -719,7 +740,7 @@ def _perception(
         # violation weighs on a sender in proportion to its disagreement with the target
         for i in range(n):
             for j in range(n):
-                violation[b, i, j] = (_np_maximum(aggressor[j], helps[i, j])
+                violation[b, i, j] = (_fmax(aggressor[j], helps[i, j])
                                       * (0.5 * (1.0 - a[i, j])) * _off(i, j))
         # enemy_of_friend_ij = min(sum_k friend_ik W_kj, 1), friend_ik = [A_ik > bloc](1 - I)_ik
         # (0/1 counts; a state k at war with no one adds nothing)
@@ -731,7 +752,7 @@ def _perception(
                             eof[i, j] += w[k, j]
         for i in range(n):
             for j in range(n):
-                eof[i, j] = _np_minimum(eof[i, j], 1.0)
+                eof[i, j] = _fmin(eof[i, j], 1.0)
         # the rules
         _leak_exponent_run(s, a, gdp_share, outlet, gain, leak_exponent[b])
         _bite_run(s, dependence, no_leak, un_level[b], comply, row, nominal[b])
@@ -740,12 +761,12 @@ def _perception(
         # standing offers between Russia and the West, and whoever is at war with Russia
         if rus >= 0:
             for i in range(n):
-                party = _np_maximum(west[i], w[rus, i])
+                party = _fmax(west[i], w[rus, i])
                 offer[b, i, rus] = l_negotiation * party
                 offer[b, rus, i] = l_negotiation * party
             if usa >= 0:
-                offer[b, usa, rus] = _np_maximum(offer[b, usa, rus], l_us_offer)
-                offer[b, rus, usa] = _np_maximum(offer[b, rus, usa], l_us_offer)
+                offer[b, usa, rus] = _fmax(offer[b, usa, rus], l_us_offer)
+                offer[b, rus, usa] = _fmax(offer[b, rus, usa], l_us_offer)
             if chn >= 0:
                 support_shift[b, chn, rus] = log_china
 
@@ -786,52 +807,6 @@ def _nuclear_pairs(nuclear: Array, pact: Array, out: Array) -> None:  # pragma: 
         for i in range(n):
             for j in range(n):
                 out[b, i, j] = (nuclear[i] and guarded[j]) or (guarded[i] and nuclear[j])
-
-
-@numba.njit(cache=True, error_model="numpy", inline="always")
-def _fmax(x: float, y: float) -> float:  # pragma: no cover - compiled
-    """``np.maximum(x, y)`` in a kernel: a NaN propagates, a tie (``0.0`` and ``-0.0``)
-    gives ``y``, as numpy does."""
-    if x != x:
-        return x
-    return x if x > y else y
-
-
-@numba.njit(cache=True, error_model="numpy", inline="always")
-def _fmin(x: float, y: float) -> float:  # pragma: no cover - compiled
-    """``np.minimum(x, y)`` in a kernel (a NaN propagates, a tie gives ``y``)."""
-    if x != x:
-        return x
-    return x if x < y else y
-
-
-@numba.njit(cache=True, error_model="numpy", inline="always")
-def _clip(x: float, lo: float, hi: float) -> float:  # pragma: no cover - compiled
-    """``np.clip(x, lo, hi)`` in a kernel: ``x`` unless strictly outside (a NaN stays)."""
-    if x < lo:
-        x = lo
-    if x > hi:
-        x = hi
-    return x
-
-
-def _runs(a: Any, core: int, dtype: Any = np.float64) -> Array:
-    """``a`` as a writable C-contiguous array of ``dtype`` with one leading run axis
-    (:func:`flat_runs`), so that every kernel call sees the same argument types."""
-    f = flat_runs(np.asarray(a, dtype=dtype), core)
-    return f if f.flags.writeable else f.copy()
-
-
-def _runs_as(a: Any, shape: tuple[int, ...], core: int) -> Array:
-    """:func:`_runs` of ``a`` broadcast to ``shape`` (a view of ``a`` when it has that shape
-    and is contiguous, a copy otherwise)."""
-    return _runs(a if np.shape(a) == shape else np.broadcast_to(a, shape), core)
-
-
-def _per_run(v: Any, batch: tuple[int, ...]) -> NDArray[np.float64]:
-    """:func:`per_run`, writable (one kernel specialisation whatever the parameter's form)."""
-    a = per_run(v, batch)
-    return a if a.flags.writeable else a.copy()
 
 
 def affinity_from_alignment(alignment: Array, scale: Float) -> Array:
@@ -1447,8 +1422,8 @@ def _alignment_args(
             _runs_as(weight, (*batch, n), 1),
             _runs_as(received, (*batch, n, n), 2),
             _runs_as(sanctioned, (*batch, n, n), 2), diff,
-            _per_run(p.alignment_peer, batch), _per_run(p.alignment_support, batch),
-            _per_run(p.alignment_sanction, batch))
+            per_run(p.alignment_peer, batch), per_run(p.alignment_support, batch),
+            per_run(p.alignment_sanction, batch))
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -1562,9 +1537,9 @@ def _affinity_coefficients(
     p: Any, batch: tuple[int, ...]
 ) -> tuple[Array, Array, Array, Array, Array]:
     """The coefficients of :func:`_affinity_step`, one per run."""
-    return (_per_run(p.affinity_relax, batch), _per_run(p.balance_rate, batch),
-            _per_run(p.affinity_support, batch), _per_run(p.affinity_sanction, batch),
-            _per_run(p.affinity_war, batch))
+    return (per_run(p.affinity_relax, batch), per_run(p.balance_rate, batch),
+            per_run(p.affinity_support, batch), per_run(p.affinity_sanction, batch),
+            per_run(p.affinity_war, batch))
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
@@ -2438,17 +2413,11 @@ def _poles_kernel(
             for i in range(1, n):
                 acc += (1.0 if label[i] == k else 0.0) * c[i]
             share[k] = acc
-        total = _maximum(pairwise_sum(share), 1e-300)
+        total = _fmax(pairwise_sum(share), 1e-300)
         for k in range(n):
             s = share[k] / total
             share[k] = s * s
-        out[b] = 1.0 / _maximum(pairwise_sum(share), 1e-300)
-
-
-@numba.njit(cache=True, inline="always")
-def _maximum(x: float, floor: float) -> float:  # pragma: no cover - compiled
-    """``numpy.maximum(x, floor)`` for a floor that is not NaN: NaN stays NaN."""
-    return x if (x >= floor or x != x) else floor
+        out[b] = 1.0 / _fmax(pairwise_sum(share), 1e-300)
 
 
 def classify(
