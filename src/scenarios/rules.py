@@ -10,10 +10,21 @@ leading batch shape followed by the actor axes (see :func:`scenarios.dynamics.pa
 Equations, the report driver each rule encodes and the published model it follows are in
 ``docs/model.md``; the section names below match it.
 
-The hottest elementwise rules evaluate their whole formula in one compiled pass (a numba
-``vectorize`` ufunc, which broadcasts over any batch shape like the numpy expression it
-replaces): the formula lives in the kernel, written once, with the same operations in the
-same order as the numpy expression in its docstring, so the numbers are the same.
+Compiled kernels (numba). Each formula is one scalar ``@numba.njit`` function (or a per-run
+helper for a rule that sums over actors), written once; the public rule calls it through a
+``vectorize`` ufunc or a loop over the runs of its batch, and the month's fused kernels
+(``_perception``, ``_decide_rows``, ``_resolve_flows``, ``_resolve_wars``,
+``_resolve_opinion``, ``_bloc_kernel``), which :mod:`scenarios.dynamics` and
+:mod:`scenarios.outcomes` call for a whole block of runs (or one run, one row, in the Mesa
+model), call the same functions. The kernels keep numpy's numbers bit for bit: the same IEEE
+operations in the same order; sums in numpy's order (:func:`pairwise_sum` over a contiguous
+last axis, left to right over another); ``max``, ``min`` and ``clip`` with numpy's ties and
+NaNs (``_fmax``, ``_fmin``, ``_clip``); the logistic by the C library's ``exp`` as scipy's
+``expit`` (``_sig``). numpy's own SIMD ``exp``, ``log``, ``log1p`` and ``tanh``, scipy's
+``ndtri`` and the BLAS product of the structural-balance term differ from any loop in the
+last bit, so they stay numpy calls on whole arrays between the kernels. Kernels receive
+runs flattened into one leading axis (:func:`flat_runs`) and parameters as one value per
+run (:func:`per_run`).
 
 This module may import numpy, scipy and numba only.
 """
