@@ -10,9 +10,11 @@ memory (``ru_maxrss`` of the child, plus the largest worker for ``processes``) i
 Printed, all measured in this one invocation: seconds, ms per run and peak RSS per size and
 executor; the slope of log(seconds) against log(runs) (1.00 = time per run flat) and the ratio
 of the time per run at the largest size to that at the smallest; the speed-up of 2 processes
-over serial; and the projection to 10^6 runs (time per run at the largest size x 10^6; peak
-memory extrapolated linearly from the two largest sizes) against the targets of 15 minutes and
-2 GB.
+over serial; and the projection to 10^6 runs (time per run at the largest size x 10^6) against
+the target of 15 minutes, with a linear extrapolation of peak memory from the two largest
+sizes. That memory figure is an upper bound, not a verdict: ``block_size: auto`` gives larger
+ensembles larger blocks, which the extrapolation mistakes for growth per run; the 2 GB target
+is judged by the 10^6-run measurement in ``docs/performance.md``.
 
 Usage: ``.venv/bin/python benchmarks/bench_ensemble.py [--quick] [--sizes N ...] [--workers W]``.
 """
@@ -147,9 +149,10 @@ def main() -> None:
         print(f"{ex}: projection to 10^6 runs: {proj_s:.0f} s = {proj_s / 60:.0f} min "
               f"(target {TARGET_SECONDS / 60:.0f} min: "
               f"{'met' if proj_s <= TARGET_SECONDS else f'not met, x{proj_s / TARGET_SECONDS:.1f}'}"
-              f"), peak {proj_mib:.0f} MiB ({per_run_mib * 1024:.2f} KiB per run beyond "
-              f"{last['runs']}; target {TARGET_MIB} MiB: "
-              f"{'met' if proj_mib <= TARGET_MIB else 'not met'})")
+              f"); peak memory at most {proj_mib:.0f} MiB by linear extrapolation "
+              f"({per_run_mib * 1024:.2f} KiB per run beyond {last['runs']}; an upper bound: "
+              f"larger ensembles get larger blocks; the {TARGET_MIB} MiB target is judged by a "
+              f"measured 10^6-run ensemble, docs/performance.md)")
     if "serial" in table and "processes" in table:
         for s, p in zip(table["serial"], table["processes"], strict=True):
             print(f"speed-up of {a.workers} processes over serial at {s['runs']} runs: "
