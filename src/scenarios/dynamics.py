@@ -70,11 +70,15 @@ def _lever(state: State, name: str) -> F64:
     return state.levers[name][..., None]
 
 
-def _param_table(p: Any, names: tuple[str, ...], batch: tuple[int, ...]) -> F64:
+def _param_table(
+    p: Any, names: tuple[str, ...], batch: tuple[int, ...], values: dict[str, Any] | None = None
+) -> F64:
     """Parameters ``names`` as a kernel takes them: a contiguous ``(B, len(names))`` table,
-    one row per run (the columns of :func:`scenarios.rules.per_run`, built in one go)."""
-    cols = np.broadcast_arrays(*(np.asarray(getattr(p, name), dtype=np.float64)
-                                 for name in names))
+    one row per run (the columns of :func:`scenarios.rules.per_run`, built in one go). A name
+    in ``values`` (e.g. a lever) takes its value from there, any other from ``p``."""
+    values = values or {}
+    cols = np.broadcast_arrays(*(np.asarray(values[name] if name in values else getattr(p, name),
+                                            dtype=np.float64) for name in names))
     table = np.broadcast_to(np.stack(cols, axis=-1), (*batch, len(names)))
     return np.array(table.reshape(-1, len(names)), order="C")  # a writeable copy
 
@@ -242,11 +246,11 @@ def perceive(world: World, state: State, p: Any, t: int) -> Perception:
     size = int(np.prod(batch))  # runs in the block
     rus, usa, chn = _at(world, "RUS"), _at(world, "USA"), _at(world, "CHN")
     lev = state.levers
-    log_china = (np.log(np.maximum(lev["china_support_russia"], 1e-9))
+    log_china = (rules._log_multiplier(lev["china_support_russia"])
                  if chn >= 0 and rus >= 0 else 0.0)
-    by_name = {"log_china_support": log_china, **lev}  # the levers, or else a parameter
-    runs = np.stack([rules.per_run(by_name[k] if k in by_name else getattr(p, k), batch)
-                     for k in rules._PERCEPTION_RUN_INPUTS], axis=1)
+    # the levers, or else a parameter
+    runs = _param_table(p, rules._PERCEPTION_RUN_INPUTS, batch,
+                        {"log_china_support": log_china, **lev})
 
     def dyads(a: Any) -> F64:
         return rules.flat_runs(np.asarray(a, dtype=np.float64), 2)
@@ -467,9 +471,7 @@ def resolve(
     )
     # numpy's log, tanh and exp (front_update's fire term on the fronts it can move,
     # elementwise, so the same numbers; support_norm of the exchange)
-    fire_ratio = fire_ratio[:moving]
-    np.log(fire_ratio, out=fire_ratio)
-    np.tanh(fire_ratio, out=fire_ratio)
+    fire_ratio = rules._tanh_log(fire_ratio[:moving])
     exchanged = rules._support_from_exponent(exchanged)
 
     # --- the front, wars ending and starting, sanctions; the US offer

@@ -904,7 +904,8 @@ def threat_motive(
 
 
 def _log_multiplier(multiplier: Array) -> Array:
-    """``log(multiplier)`` in :func:`threat_motive` (numpy's ``log``; 1e-9 for 0)."""
+    """``log(multiplier)`` of a lever's multiplier (numpy's ``log``; 1e-9 for 0): the
+    sanctions lever in :func:`threat_motive`, China's support in the support shift."""
     return np.log(np.maximum(multiplier, 1e-9))
 
 
@@ -1684,10 +1685,15 @@ def front_update(
     >>> front_update(np.zeros((2, 2)), f, W, 0.1, np.array([[0, .01], [-.01, 0]])).round(4).tolist()
     [[0.0, 0.09], [-0.09, 0.0]]
     """
-    ratio = _front_ratio_u(fire, np.swapaxes(fire, -1, -2))
+    ratio = _tanh_log(_front_ratio_u(fire, np.swapaxes(fire, -1, -2)))
+    return _front_step_u(front, _bc(rate, np.ndim(front)), ratio, shock, at_war)
+
+
+def _tanh_log(ratio: Array) -> Array:
+    """``tanh(log(ratio))`` of :func:`front_update`'s fire ratios, in place, by numpy."""
     np.log(ratio, out=ratio)
     np.tanh(ratio, out=ratio)
-    return _front_step_u(front, _bc(rate, np.ndim(front)), ratio, shock, at_war)
+    return ratio
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
